@@ -1,0 +1,5 @@
+import sys
+
+from react_bench.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""Entry point of the ``react-bench`` command: one sub-command per module of this package.
+
+Each sub-command module defines ``add_parser(subparsers)``, which registers its parser and
+sets ``func(args) -> int``. Errors a user can fix (bad input, missing files, unknown
+names) are printed as one ``error:`` line and exit with status 2; nothing is swallowed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+import react_bench
+
+SUBCOMMAND_MODULES = (
+    "react_bench.cli.data_cmd",
+    "react_bench.cli.evaluate_cmd",
+    "react_bench.cli.list_cmd",
+    "react_bench.cli.run_cmd",
+    "react_bench.cli.table_cmd",
+    "react_bench.cli.train_cmd",
+)
+
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError, FileExistsError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="react-bench",
+        description="Benchmark and evaluation suite for the REACT facial reaction generation challenge.",
+    )
+    parser.add_argument("--version", action="version", version=f"react-bench {react_bench.__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMAND_MODULES:
+        importlib.import_module(module).add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

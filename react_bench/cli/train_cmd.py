@@ -1,0 +1,10 @@
+"""Placeholder for the `react-bench train` sub-command (being written)."""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="(not yet available)")
+    parser.set_defaults(func=_missing)
+
+
+def _missing(args) -> int:
+    raise ValueError("this command is not available yet in this version of react-bench")

@@ -1,0 +1,169 @@
+"""The interface every submission implements.
+
+A submission sees speaker behaviour and returns listener reactions.
+
+Offline track: :meth:`Submission.generate` gets whole speaker clips, ``(B, T, ...)``, and
+returns ``num_samples`` reactions per clip, ``(B, S, T, 25)``.
+
+Online track: the runner calls :meth:`Submission.reset` once per batch, then feeds the
+speaker stream chunk by chunk to :meth:`Submission.step`, which must return the listener
+frames of that chunk. The runner never hands a submission a future speaker frame, so
+causality is enforced by construction, not by trust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import torch
+
+from react_bench.constants import FPS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from react_bench.data import ReactDataset
+
+ONLINE_CHUNK_FRAMES = 2 * FPS
+"""The online track streams the speaker in 2 s chunks (50 frames)."""
+
+
+@dataclass
+class SpeakerBatch:
+    """What a submission sees of B speaker samples (a whole clip, or one online chunk).
+
+    Attributes:
+        emotion: ``(B, T, 25)`` float32 speaker emotion.
+        threedmm: ``(B, T, 58)`` float32 speaker 3DMM coefficients.
+        audio: ``(B, L)`` float32 speaker audio at 16 kHz, ``L = T * 16000 / 25``.
+        features: name -> ``(B, T, D)`` float32 per-frame features the submission asked for
+            in :attr:`Submission.required_features`.
+        indices: ``(B,)`` sample indices in the split.
+        start_frame: first frame of this batch in the clip (0 offline; the chunk start online).
+    """
+
+    emotion: torch.Tensor
+    threedmm: torch.Tensor
+    audio: torch.Tensor
+    indices: torch.Tensor
+    features: dict[str, torch.Tensor] = field(default_factory=dict)
+    start_frame: int = 0
+
+    @property
+    def batch_size(self) -> int:
+        return self.emotion.shape[0]
+
+    @property
+    def num_frames(self) -> int:
+        return self.emotion.shape[1]
+
+    def to(self, device: torch.device | str) -> "SpeakerBatch":
+        return SpeakerBatch(
+            emotion=self.emotion.to(device),
+            threedmm=self.threedmm.to(device),
+            audio=self.audio.to(device),
+            indices=self.indices,
+            features={k: v.to(device) for k, v in self.features.items()},
+            start_frame=self.start_frame,
+        )
+
+
+@dataclass
+class Reactions:
+    """Generated listener reactions.
+
+    Attributes:
+        emotion: ``(B, S, T, 25)`` emotion channels.
+        threedmm: ``(B, S, T, 58)`` 3DMM coefficients, or None when the submission makes none.
+    """
+
+    emotion: torch.Tensor
+    threedmm: torch.Tensor | None = None
+
+
+class Submission:
+    """Base class of every registered submission (see :func:`register_submission`).
+
+    Subclasses override :meth:`generate`; optionally :meth:`fit` (with ``needs_fit = True``),
+    :meth:`state_dict`/:meth:`load_state_dict` so a fitted submission can be cached, and
+    :meth:`reset`/:meth:`step` for a native online mode.
+    """
+
+    name: ClassVar[str] = ""
+    """Set by :func:`register_submission`."""
+    needs_fit: ClassVar[bool] = False
+    """True when :meth:`fit` must run on the training split before generating."""
+    produces_3dmm: ClassVar[bool] = False
+    """True when :attr:`Reactions.threedmm` is filled."""
+    required_features: ClassVar[tuple[str, ...]] = ()
+    """Names of per-frame features (see ``react_bench.data.features``) put in :attr:`SpeakerBatch.features`."""
+    synthetic_only: ClassVar[bool] = False
+    """True for submissions that only work on the synthetic dataset (the Oracle)."""
+
+    def __init__(self, *, device: torch.device | str = "cpu", **config) -> None:
+        self.device = torch.device(device)
+        self.config = dict(config)
+
+    # --- training ------------------------------------------------------------
+    def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
+        """Learn from the training split (model selection on ``val`` only, never on test)."""
+
+    def state_dict(self) -> dict:
+        """Everything needed to generate after :meth:`fit`, for the runner's checkpoint cache."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+    def bind(self, dataset: "ReactDataset") -> None:
+        """Called by the runner with the split being generated, before the first batch.
+
+        Only the Oracle needs it (it re-simulates the synthetic generator); others ignore it.
+        """
+
+    # --- offline track -------------------------------------------------------
+    def generate(
+        self, batch: SpeakerBatch, *, num_samples: int = 10, generator: torch.Generator
+    ) -> Reactions | torch.Tensor:
+        """Return ``num_samples`` reactions per speaker: ``(B, S, T, 25)`` (or :class:`Reactions`)."""
+        raise NotImplementedError(f"submission {self.name!r} does not implement generate()")
+
+    # --- online track ----------------------------------------------------------
+    def reset(self, batch_size: int, *, num_samples: int = 10, generator: torch.Generator) -> None:
+        """Start new streams. The default keeps the speaker prefix seen so far."""
+        self._stream: list[SpeakerBatch] = []
+        self._stream_samples = num_samples
+        self._stream_generator = generator
+
+    def step(self, chunk: SpeakerBatch) -> Reactions | torch.Tensor:
+        """Listener frames for ``chunk``, ``(B, S, t, 25)``, from speaker frames up to its end.
+
+        The default runs :meth:`generate` on the speaker prefix received so far and keeps its
+        last ``t`` frames: causal, because the runner has not handed over any later frame.
+        """
+        self._stream.append(chunk)
+        prefix = _concat_batches(self._stream)
+        out = self.generate(prefix, num_samples=self._stream_samples, generator=self._stream_generator)
+        out = out if isinstance(out, Reactions) else Reactions(out)
+        t = chunk.num_frames
+        return Reactions(
+            out.emotion[:, :, -t:],
+            None if out.threedmm is None else out.threedmm[:, :, -t:],
+        )
+
+
+def _concat_batches(chunks: list[SpeakerBatch]) -> SpeakerBatch:
+    first = chunks[0]
+    return SpeakerBatch(
+        emotion=torch.cat([c.emotion for c in chunks], dim=1),
+        threedmm=torch.cat([c.threedmm for c in chunks], dim=1),
+        audio=torch.cat([c.audio for c in chunks], dim=1),
+        indices=first.indices,
+        features={k: torch.cat([c.features[k] for c in chunks], dim=1) for k in first.features},
+        start_frame=first.start_frame,
+    )
+
+
+def checkpoint_path(runs_dir: Path, name: str, data_fingerprint: str, seed: int) -> Path:
+    """Where the runner caches a fitted submission."""
+    return Path(runs_dir) / name / "checkpoints" / f"{data_fingerprint[:16]}-seed{seed}.pt"
