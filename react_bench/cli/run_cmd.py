@@ -1,10 +1,69 @@
-"""Placeholder for the `react-bench run` sub-command (being written)."""
+"""``react-bench run NAME --track offline|online``: generate, score and record one submission."""
+
+from __future__ import annotations
+
+import json
+
+from react_bench.constants import NUM_GENERATIONS
+from react_bench.metrics.protocols import PROTOCOLS, REACT2024
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("run", help="(not yet available)")
-    parser.set_defaults(func=_missing)
+    from react_bench.runner import DEFAULT_BATCH_SIZE, TRACKS
+
+    parser = subparsers.add_parser(
+        "run",
+        help="run a registered submission on a track and write runs/<name>/<track>/<split>/<time>/",
+        description="Fit (if needed, cached), generate 10 reactions per speaker sample, score them, and "
+        "write predictions.npy and results.json. Re-running the same command after a crash resumes it.",
+    )
+    parser.add_argument("name", help="registered submission name (see `react-bench list`)")
+    parser.add_argument("--track", choices=TRACKS, default="offline", help="offline: whole clips; online: causal 2 s chunks")
+    parser.add_argument("--data", default=None, help="dataset root (default: the synthetic dataset, created on first use)")
+    parser.add_argument("--split", default="test", help="split to generate and score (default: test)")
+    parser.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default: cpu)")
+    parser.add_argument("--out", default="runs", help="root folder of runs and checkpoints (default: runs/)")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default=REACT2024, help="metric protocol (default: react2024)")
+    parser.add_argument("--num-samples", type=int, default=NUM_GENERATIONS, help="reactions per speaker (default: 10)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                        help=f"speaker samples per batch and shard (default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="submission option (VALUE parsed as JSON when it can be); repeatable")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=_run)
 
 
-def _missing(args) -> int:
-    raise ValueError("this command is not available yet in this version of react-bench")
+def parse_options(pairs: list[str]) -> dict:
+    """``["steps=50", "name=x"]`` -> ``{"steps": 50, "name": "x"}``."""
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE; got {pair!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def _run(args) -> int:
+    from react_bench.runner import RESULTS, run_submission
+
+    path = run_submission(
+        args.name, track=args.track, data=args.data, split=args.split, seed=args.seed, device=args.device,
+        out=args.out, protocol=args.protocol, num_samples=args.num_samples, batch_size=args.batch_size,
+        submission_config=parse_options(args.set), progress=not args.quiet,
+    )
+    results = json.loads((path / RESULTS).read_text())
+    arrows = {"higher": "↑", "lower": "↓"}
+    for metric, entry in results["metrics"].items():
+        print(f"{metric:7s} {arrows.get(entry['direction'], '')} {entry['value']:.4f}")
+    if results.get("online"):
+        online = results["online"]
+        latency = online["latency_ms"]
+        print(f"latency per window: mean {latency['mean']:.2f} ms, p95 {latency['p95']:.2f} ms, "
+              f"max {latency['max']:.2f} ms; real-time factor {online['real_time_factor']:.4f}")
+    print(path / RESULTS)
+    return 0

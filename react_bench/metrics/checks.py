@@ -21,6 +21,8 @@ def as_tensor(x: Any, name: str, *, device: torch.device | str | None = None, dt
     if isinstance(x, torch.Tensor):
         t = x
     elif isinstance(x, np.ndarray):
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+            raise ValueError(f"{name} must hold numbers; got a numpy array of dtype {x.dtype}")
         t = torch.from_numpy(np.ascontiguousarray(x))
     else:
         try:
@@ -70,7 +72,7 @@ def check_frames(t: torch.Tensor, name: str, axis: int = -2) -> None:
 def check_preds(preds: Any, *, device=None, dtype=None) -> torch.Tensor:
     """``preds`` must be ``(N, G, T, 25)``, finite, T >= 2."""
     doc = "(N, G, T, 25) generated reactions"
-    t = as_tensor(preds, "preds", device=device, dtype=dtype)
+    t = as_tensor(preds, "preds", device=device)
     check_ndim(t, "preds", doc, 4, "Did you forget the generations axis G? Use preds[:, None] for one generation."
                if t.ndim == 3 else "")
     check_channels(t, "preds", doc)
@@ -78,18 +80,18 @@ def check_preds(preds: Any, *, device=None, dtype=None) -> torch.Tensor:
     if t.shape[0] < 1 or t.shape[1] < 1:
         raise ValueError(f"preds must hold at least one speaker and one generation; got shape {tuple(t.shape)}.")
     check_finite(t, "preds")
-    return t
+    return t if dtype is None else t.to(dtype)
 
 
 def check_sequences(x: Any, name: str, *, device=None, dtype=None) -> torch.Tensor:
     """``x`` must be ``(M, T, 25)`` emotion sequences, finite, T >= 2."""
     doc = f"(M, T, 25) {name} emotion sequences"
-    t = as_tensor(x, name, device=device, dtype=dtype)
+    t = as_tensor(x, name, device=device)
     check_ndim(t, name, doc, 3)
     check_channels(t, name, doc)
     check_frames(t, name)
     check_finite(t, name)
-    return t
+    return t if dtype is None else t.to(dtype)
 
 
 def check_same_frames(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
@@ -121,3 +123,10 @@ def check_appropriate(appropriate: Any, n: int, m: int, *, device=None) -> torch
             f"every speaker needs at least one (its own listener at least)."
         )
     return t
+
+
+def check_reduction(reduction: str) -> str:
+    """``reduction`` must be ``"mean"`` (a Python float) or ``"none"`` (per-speaker ``(N,)`` values)."""
+    if reduction not in ("mean", "none"):
+        raise ValueError(f"reduction must be 'mean' or 'none'; got {reduction!r}.")
+    return reduction

@@ -8,6 +8,7 @@ third-party ones register the same way: a module named in the entry-point group
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from importlib.metadata import entry_points
 from typing import Callable, TypeVar
 
@@ -38,17 +39,28 @@ def register_submission(name: str) -> Callable[[S], S]:
     return decorator
 
 
+def _module_exists(module: str) -> bool:
+    """False when ``module`` or one of its parent packages is not there yet (``find_spec`` is None).
+
+    Only absence is tolerated: a module that exists but fails to import raises on import.
+    """
+    parts = module.split(".")
+    return all(importlib.util.find_spec(".".join(parts[: i + 1])) is not None for i in range(len(parts)))
+
+
 def _load_all() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
+        if _module_exists(module):
+            importlib.import_module(module)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.value in _BUILTIN_MODULES:
             continue
         entry.load()
+    # Only after every import succeeded: a failed import is raised again on the next lookup.
+    _loaded = True
 
 
 def available_submissions() -> list[str]:

@@ -1,0 +1,10 @@
+"""The naive baselines of the REACT challenge and the synthetic Oracle.
+
+Importing this package registers ``gt``, ``random``, ``mime``, ``meanseq``, ``meanfr`` and ``oracle``
+with :func:`react_bench.submissions.register_submission`.
+"""
+
+from react_bench.baselines.naive import GroundTruth, MeanFr, MeanSeq, Mime, RandomReaction
+from react_bench.baselines.oracle import Oracle
+
+__all__ = ["GroundTruth", "MeanFr", "MeanSeq", "Mime", "Oracle", "RandomReaction"]

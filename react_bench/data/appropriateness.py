@@ -1,0 +1,83 @@
+"""The appropriateness matrix ``M (N, N)``: ``M[k, j] = 1`` when listener reaction j is an
+appropriate reaction to speaker k.
+
+When the official ``<root>/neighbour_emotion_<split>.npy`` exists it is used (after checking
+it is ``(N, N)``, 0/1, with no empty row). Otherwise it is built from the data with this rule:
+
+1. Summarise each speaker sample k by its mean valence and mean arousal over the clip:
+   ``s_k = (mean_t V_k(t), mean_t A_k(t))`` (the affect a listener responds to).
+2. ``d(k, j)`` = root-mean-square difference of the summaries, ``||s_k - s_j|| / sqrt(2)``,
+   in valence/arousal units ([-1, 1] scale).
+3. ``M[k, j] = 1`` when ``d(k, j) <= APPROPRIATENESS_THRESHOLD``: a reaction to a speaker whose
+   affect was like speaker k's is appropriate for k. ``d(k, k) = 0``, so a sample's own
+   listener is always appropriate and no row is empty; M is symmetric.
+
+The rule is absolute (it does not depend on which other samples are in the split), so a pair's
+entry is the same in any split that holds both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from react_bench.constants import VA_SLICE
+
+APPROPRIATENESS_THRESHOLD = 0.12
+"""RMS valence/arousal distance at or below which two speaker behaviours count as alike (step 3).
+Chosen so that the default synthetic val/test splits (N = 60) get about 4 to 6 appropriate
+reactions per speaker on average; see docs/data.md."""
+
+
+def official_file(root: str | os.PathLike, split: str) -> Path:
+    return Path(root) / f"neighbour_emotion_{split}.npy"
+
+
+def behaviour_summary(speaker_emotion: np.ndarray) -> np.ndarray:
+    """``(N, 2)`` mean valence and arousal of ``(N, T, 25)`` speaker emotion."""
+    return np.asarray(speaker_emotion, dtype=np.float64)[..., VA_SLICE].mean(axis=1)
+
+
+def build_appropriateness(speaker_emotion: np.ndarray, *, threshold: float = APPROPRIATENESS_THRESHOLD) -> np.ndarray:
+    """``(N, N)`` uint8 matrix from ``(N, T, 25)`` speaker emotion by the rule of the module docstring."""
+    summary = behaviour_summary(speaker_emotion)  # (N, 2)
+    squared = ((summary[:, None, :] - summary[None, :, :]) ** 2).mean(axis=-1)  # (N, N)
+    matrix = (np.sqrt(squared) <= threshold).astype(np.uint8)
+    np.fill_diagonal(matrix, 1)
+    return matrix
+
+
+def validate_appropriateness(matrix: np.ndarray, num_samples: int, *, source: str) -> np.ndarray:
+    """``matrix`` as ``(N, N)`` uint8 after checking shape, 0/1 values and no empty row; ValueError naming ``source``."""
+    matrix = np.asarray(matrix)
+    if matrix.shape != (num_samples, num_samples):
+        raise ValueError(
+            f"appropriateness matrix {source} has shape {matrix.shape}; expected ({num_samples}, {num_samples}) "
+            f"for a split of {num_samples} samples (2 x the dyads of the split CSV). Is it the file of another split?"
+        )
+    if not np.issubdtype(matrix.dtype, np.number) and matrix.dtype != bool:
+        raise ValueError(f"appropriateness matrix {source} holds {matrix.dtype} values; expected 0/1 numbers")
+    if not np.isin(matrix, (0, 1)).all():
+        bad = np.unique(matrix[~np.isin(matrix, (0, 1))])[:5]
+        raise ValueError(f"appropriateness matrix {source} must hold only 0 and 1; found {bad.tolist()}")
+    empty = np.flatnonzero(matrix.sum(axis=1) == 0)
+    if len(empty):
+        raise ValueError(
+            f"appropriateness matrix {source} has {len(empty)} empty rows (speakers {empty[:5].tolist()}...); "
+            f"every speaker needs at least one appropriate reaction"
+        )
+    return matrix.astype(np.uint8)
+
+
+def load_or_build_appropriateness(root: str | os.PathLike, split: str, speaker_emotion: np.ndarray) -> np.ndarray:
+    """The official matrix of ``split`` if ``<root>/neighbour_emotion_<split>.npy`` exists, else the built one."""
+    path = official_file(root, split)
+    if path.is_file():
+        try:
+            matrix = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as error:
+            raise ValueError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
+        return validate_appropriateness(matrix, len(speaker_emotion), source=str(path))
+    return build_appropriateness(speaker_emotion)

@@ -1,0 +1,248 @@
+"""``ReactDataset``: one split of a REACT2024-layout dataset (real or synthetic), read-only.
+
+Sample order (the order a submission's prediction array must follow). For the D rows of
+``<root>/<split>.csv`` (row r = speaker clip, listener clip):
+
+- sample ``k < D``: speaker = row k's speaker clip, listener = row k's listener clip;
+- sample ``k + D``: the same dyad with the roles swapped (speaker = row k's listener clip).
+
+So ``N = 2 D`` and ``ds.emotion("speaker")[k + D] == ds.emotion("listener")[k]``. All three
+splits (train included) are mirrored this way, as the official REACT2024 code does.
+
+Clips are cut to ``clip_frames`` (750) frames; audio to ``clip_frames * 640`` samples at 16 kHz.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, FPS, ROLES, SPLITS
+from react_bench.data.appropriateness import load_or_build_appropriateness
+from react_bench.data.features.base import Clip, FeatureExtractor, make_extractor
+from react_bench.data.feature_cache import FeatureCache, default_feature_cache_dir
+from react_bench.data.io import clip_file, read_emotion, read_split, read_threedmm, read_wav, split_file, to_mono_16k
+from react_bench.data.synth.generate import MARKER_FILE
+from react_bench.utils import sha256_array, sha256_files
+
+
+@dataclass
+class ReactSample:
+    """Sample ``index`` of a split: a speaker clip and the listener's reaction to it.
+
+    Attributes:
+        speaker_emotion, listener_emotion: ``(T, 25)`` float32.
+        speaker_3dmm, listener_3dmm: ``(T, 58)`` float32.
+        speaker_path, listener_path: clip paths ``<site>/<session>/<person>/<clip>``.
+    """
+
+    index: int
+    speaker_path: str
+    listener_path: str
+    speaker_emotion: np.ndarray
+    listener_emotion: np.ndarray
+    speaker_3dmm: np.ndarray
+    listener_3dmm: np.ndarray
+
+
+class ReactDataset:
+    """One split of a dataset in the REACT2024 layout (see the module docstring for the order)."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        split: str,
+        *,
+        clip_frames: int = CLIP_FRAMES,
+        feature_cache: str | os.PathLike | None = None,
+    ) -> None:
+        self.root = Path(root).expanduser()
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+        if not self.root.is_dir():
+            raise FileNotFoundError(
+                f"dataset root {self.root} not found; pass the folder holding train.csv/val.csv/test.csv, "
+                f"or create a synthetic one with `react-bench data synth --out {self.root}`"
+            )
+        if clip_frames < 1:
+            raise ValueError(f"clip_frames must be >= 1; got {clip_frames}")
+        self.split = split
+        self.clip_frames = clip_frames
+        self.dyads: list[tuple[str, str]] = read_split(split_file(self.root, split))
+        if not self.dyads:
+            raise ValueError(f"split file {split_file(self.root, split)} lists no dyads; expected one row per dyad")
+        self._feature_cache_base = feature_cache
+        self._stacks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return 2 * len(self.dyads)
+
+    def __repr__(self) -> str:
+        return f"ReactDataset({str(self.root)!r}, {self.split!r}, samples={len(self)})"
+
+    # --- sample order -----------------------------------------------------------------------
+
+    def clip_path(self, k: int, role: str) -> str:
+        """Clip path ``<site>/<session>/<person>/<clip>`` of ``role`` in sample ``k``."""
+        k = self._check_index(k)
+        _check_role(role)
+        speaker, listener = self.dyads[k % len(self.dyads)]
+        if k >= len(self.dyads):
+            speaker, listener = listener, speaker
+        return speaker if role == "speaker" else listener
+
+    def clip_paths(self, role: str) -> list[str]:
+        """The N clip paths of ``role``, in sample order."""
+        return [self.clip_path(k, role) for k in range(len(self))]
+
+    def file(self, modality: str, clip: str) -> Path:
+        """Path of ``modality`` ("emotion", "3dmm", "audio", "video") of a clip of this split."""
+        return clip_file(self.root, self.split, modality, clip)
+
+    # --- per-sample access ------------------------------------------------------------------
+
+    def __getitem__(self, k: int) -> ReactSample:
+        k = self._check_index(k)
+        if {"emotion", "3dmm"} <= set(self._stacks):
+            emotion = {role: self.emotion(role)[k] for role in ROLES}
+            threedmm = {role: self.threedmm(role)[k] for role in ROLES}
+        else:
+            emotion = {role: self._read_clip("emotion", self.clip_path(k, role)) for role in ROLES}
+            threedmm = {role: self._read_clip("3dmm", self.clip_path(k, role)) for role in ROLES}
+        return ReactSample(
+            index=k,
+            speaker_path=self.clip_path(k, "speaker"),
+            listener_path=self.clip_path(k, "listener"),
+            speaker_emotion=emotion["speaker"],
+            listener_emotion=emotion["listener"],
+            speaker_3dmm=threedmm["speaker"],
+            listener_3dmm=threedmm["listener"],
+        )
+
+    def audio(self, k: int, role: str) -> np.ndarray:
+        """``(clip_frames * 640,)`` float32 mono audio of ``role`` in sample ``k`` at 16 kHz (zero-padded if short)."""
+        path = self.file("audio", self.clip_path(k, role))
+        samples, rate = read_wav(path)
+        mono = to_mono_16k(samples, rate, FEATURE_SAMPLE_RATE)
+        length = self.clip_frames * FEATURE_SAMPLE_RATE // FPS
+        return np.pad(mono[:length], (0, max(0, length - len(mono))))
+
+    def clip(self, k: int, role: str) -> Clip:
+        """What a feature extractor sees of ``role`` in sample ``k``."""
+        path = self.clip_path(k, role)
+        video_dir = self.file("video", path)
+        return Clip(
+            emotion=self._read_clip("emotion", path),
+            threedmm=self._read_clip("3dmm", path),
+            audio=self.audio(k, role),
+            video_dir=video_dir if video_dir.is_dir() else None,
+            path=path,
+        )
+
+    # --- stacked arrays ---------------------------------------------------------------------
+
+    def emotion(self, role: str) -> np.ndarray:
+        """``(N, T, 25)`` float32 emotion of ``role`` for every sample (loaded once)."""
+        return self._stacked("emotion", role)
+
+    def threedmm(self, role: str) -> np.ndarray:
+        """``(N, T, 58)`` float32 3DMM coefficients of ``role`` for every sample (loaded once)."""
+        return self._stacked("3dmm", role)
+
+    def features(self, extractor: str | FeatureExtractor, role: str) -> np.ndarray:
+        """``(N, T, D)`` float32 features of ``role``, computed once per clip and cached on disk.
+
+        ``extractor`` is a registered name (see ``react_bench.data.features``) or an extractor
+        instance; the cache key is its name, version and dim.
+        """
+        _check_role(role)
+        if isinstance(extractor, str):
+            extractor = make_extractor(extractor)
+        cache = FeatureCache(self.feature_cache_dir, extractor)
+        per_clip: dict[str, np.ndarray] = {}
+        for speaker, listener in self.dyads:
+            for path in (speaker, listener):
+                if path not in per_clip:
+                    per_clip[path] = cache.get_or_compute(path, lambda p=path: self._clip_by_path(p), self.clip_frames)
+        return np.stack([per_clip[path] for path in self.clip_paths(role)])
+
+    @property
+    def feature_cache_dir(self) -> Path:
+        """Folder of this split's cached features: ``<base>/<fingerprint[:16]>/``."""
+        return default_feature_cache_dir(self._feature_cache_base) / self.fingerprint[:16]
+
+    # --- appropriateness, identity ------------------------------------------------------------
+
+    def appropriateness(self) -> np.ndarray:
+        """``(N, N)`` uint8: ``[k, j] = 1`` when listener reaction j is appropriate for speaker k."""
+        return self._appropriateness.copy()
+
+    @property
+    def appropriateness_sha256(self) -> str:
+        return sha256_array(self._appropriateness)
+
+    @cached_property
+    def _appropriateness(self) -> np.ndarray:
+        return load_or_build_appropriateness(self.root, self.split, self.emotion("speaker"))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 over the split CSV and the emotion, 3DMM and audio files of every clip of the split."""
+        clips = sorted({path for dyad in self.dyads for path in dyad})
+        files = [split_file(self.root, self.split)]
+        files += [self.file(modality, clip) for clip in clips for modality in ("emotion", "3dmm", "audio")]
+        return sha256_files(files, root=self.root)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the dataset was written by ``react-bench data synth`` (it has ``synthetic.json``)."""
+        return (self.root / MARKER_FILE).is_file()
+
+    @property
+    def synthetic_config(self) -> dict | None:
+        """The generator's record in ``synthetic.json`` (config, seed, version), or None for real data."""
+        return json.loads((self.root / MARKER_FILE).read_text()) if self.is_synthetic else None
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _check_index(self, k: int) -> int:
+        if not -len(self) <= k < len(self):
+            raise IndexError(f"sample index {k} out of range for {len(self)} samples")
+        return k % len(self)
+
+    def _clip_by_path(self, path: str) -> Clip:
+        for k, (speaker, listener) in enumerate(self.dyads):
+            if path in (speaker, listener):
+                return self.clip(k, "speaker" if path == speaker else "listener")
+        raise KeyError(f"clip {path!r} is not in split {self.split}")
+
+    def _read_clip(self, modality: str, clip: str) -> np.ndarray:
+        path = self.file(modality, clip)
+        array = read_emotion(path) if modality == "emotion" else read_threedmm(path)
+        if len(array) < self.clip_frames:
+            raise ValueError(
+                f"{modality} file {path} has {len(array)} frames; expected at least {self.clip_frames}. "
+                f"Run `react-bench data check {self.root}` to list every damaged file."
+            )
+        return array[: self.clip_frames]
+
+    def _stacked(self, modality: str, role: str) -> np.ndarray:
+        _check_role(role)
+        if modality not in self._stacks:
+            speakers = np.stack([self._read_clip(modality, speaker) for speaker, _ in self.dyads])
+            listeners = np.stack([self._read_clip(modality, listener) for _, listener in self.dyads])
+            self._stacks[modality] = (speakers, listeners)
+        speakers, listeners = self._stacks[modality]
+        if role == "speaker":
+            return np.concatenate([speakers, listeners])
+        return np.concatenate([listeners, speakers])
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")

@@ -1,0 +1,1 @@
+"""Acoustic feature extractors (mfcc, wav2vec2)."""

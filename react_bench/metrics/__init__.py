@@ -1,0 +1,29 @@
+"""The seven REACT2024 metrics, batched in torch (numba for DTW on CPU), two protocols.
+
+Shapes: preds ``(N, G, T, 25)``, targets ``(M, T, 25)``, speaker ``(N, T, 25)``, appropriate ``(N, M)``.
+See ``docs/metrics.md`` for the formulas, the official quirks and the corrected protocol.
+"""
+
+from react_bench.metrics.ccc import fr_corr, pairwise_ccc
+from react_bench.metrics.diversity import fr_div, fr_dvs, fr_var
+from react_bench.metrics.frechet import frechet_distance
+from react_bench.metrics.protocols import CORRECTED, PROTOCOLS, REACT2024
+from react_bench.metrics.realism import FRREA_FEATURE_VERSION, fr_rea, fr_rea_images
+from react_bench.metrics.tlcc import fr_syn, tlcc_offsets
+
+__all__ = [
+    "CORRECTED",
+    "FRREA_FEATURE_VERSION",
+    "PROTOCOLS",
+    "REACT2024",
+    "fr_corr",
+    "fr_div",
+    "fr_dvs",
+    "fr_rea",
+    "fr_rea_images",
+    "fr_syn",
+    "fr_var",
+    "frechet_distance",
+    "pairwise_ccc",
+    "tlcc_offsets",
+]

@@ -1,0 +1,89 @@
+"""Speaker batches from a dataset split: whole clips (offline) and causal chunks (online)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from react_bench.constants import FEATURE_SAMPLE_RATE, FPS
+from react_bench.submissions import ONLINE_CHUNK_FRAMES, SpeakerBatch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from react_bench.data import ReactDataset
+
+SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
+"""16 kHz audio samples per 25 fps video frame (640)."""
+
+
+class SpeakerStreams:
+    """The speaker side of a split, loaded once, handed out as :class:`SpeakerBatch` objects.
+
+    Args:
+        dataset: the split (``ReactDataset``).
+        features: names of per-frame features to include (``ds.features(name, "speaker")``).
+    """
+
+    def __init__(self, dataset: "ReactDataset", *, features: Sequence[str] = ()) -> None:
+        self.emotion = np.asarray(dataset.emotion("speaker"), dtype=np.float32)  # (N, T, 25)
+        self.threedmm = np.asarray(dataset.threedmm("speaker"), dtype=np.float32)  # (N, T, 58)
+        self._dataset = dataset
+        self._audio_cache: tuple[tuple[int, ...], np.ndarray] | None = None
+        self.features = {
+            name: np.asarray(dataset.features(name, "speaker"), dtype=np.float32) for name in features
+        }  # name -> (N, T, D)
+
+    @property
+    def num_samples(self) -> int:
+        return self.emotion.shape[0]
+
+    @property
+    def num_frames(self) -> int:
+        return self.emotion.shape[1]
+
+    def batch_indices(self, batch_size: int) -> list[npt.NDArray[np.int64]]:
+        """Sample indices of each batch, in split order."""
+        return [np.arange(s, min(s + batch_size, self.num_samples)) for s in range(0, self.num_samples, batch_size)]
+
+    def batch(self, indices: npt.NDArray[np.int64], *, start: int = 0, stop: int | None = None) -> SpeakerBatch:
+        """Speaker frames ``start:stop`` of the samples ``indices`` (and the matching audio)."""
+        stop = self.num_frames if stop is None else stop
+        audio = slice(start * SAMPLES_PER_FRAME, stop * SAMPLES_PER_FRAME)
+        return SpeakerBatch(
+            emotion=torch.from_numpy(self.emotion[indices, start:stop]),  # (B, t, 25)
+            threedmm=torch.from_numpy(self.threedmm[indices, start:stop]),  # (B, t, 58)
+            audio=torch.from_numpy(self._audio(indices)[:, audio]),  # (B, t * 640)
+            indices=torch.from_numpy(np.asarray(indices, dtype=np.int64)),
+            features={name: torch.from_numpy(f[indices, start:stop]) for name, f in self.features.items()},
+            start_frame=start,
+        )
+
+    def _audio(self, indices: npt.NDArray[np.int64]) -> np.ndarray:
+        """``(B, T * 640)`` speaker audio of a batch; the last batch's is kept for its online chunks."""
+        key = tuple(int(k) for k in indices)
+        if self._audio_cache is None or self._audio_cache[0] != key:
+            T = self.num_frames
+            audio = np.stack([_fit_audio(self._dataset.audio(k, "speaker"), T) for k in key])
+            self._audio_cache = (key, audio)
+        return self._audio_cache[1]
+
+    def chunks(self, indices: npt.NDArray[np.int64], *, chunk_frames: int = ONLINE_CHUNK_FRAMES) -> Iterator[SpeakerBatch]:
+        """The online stream: consecutive ``chunk_frames`` windows (the last may be shorter), in order."""
+        for start in range(0, self.num_frames, chunk_frames):
+            yield self.batch(indices, start=start, stop=min(start + chunk_frames, self.num_frames))
+
+
+def _fit_audio(audio: np.ndarray, num_frames: int) -> np.ndarray:
+    """Cut (or zero-pad) a clip's 16 kHz audio to exactly ``num_frames`` video frames.
+
+    Wav files rarely hold an exact multiple of 640 samples (the real data is resampled from
+    44.1 kHz); the tail beyond the last evaluated frame is dropped and a short file is padded
+    with silence, so audio samples ``640 t .. 640 (t + 1)`` always belong to frame ``t``.
+    """
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    length = num_frames * SAMPLES_PER_FRAME
+    if audio.shape[0] >= length:
+        return audio[:length]
+    return np.pad(audio, (0, length - audio.shape[0]))

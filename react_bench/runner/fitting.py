@@ -1,0 +1,52 @@
+"""Fit a submission on the training split, or load its cached checkpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from react_bench.submissions import Submission
+from react_bench.submissions.interface import checkpoint_path
+from react_bench.utils import atomic_write_bytes
+
+
+def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, open_split) -> dict:
+    """Make ``submission`` ready to generate; returns a record of what was done.
+
+    A submission with ``needs_fit`` is fitted on ``<root>/train`` (with ``val`` for model
+    selection when the split exists) unless a checkpoint for the same training data, submission
+    configuration and seed is cached under ``<out>/<name>/checkpoints/``; a fresh fit is cached
+    atomically, so a killed fit never leaves a checkpoint that loads.
+
+    Args:
+        open_split: ``open_split(root, split) -> ReactDataset`` (the runner passes its loader).
+    """
+    if not submission.needs_fit:
+        return {"fitted": False}
+    train = open_split(root, "train")
+    # The training data and the submission's configuration both decide the fitted state.
+    key = hashlib.sha256(
+        (train.fingerprint + json.dumps(submission.config, sort_keys=True, default=str)).encode()
+    ).hexdigest()
+    path = checkpoint_path(out, submission.name, key, seed)
+    if path.exists():
+        start = time.perf_counter()
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        submission.load_state_dict(state["state_dict"])
+        return {"fitted": True, "checkpoint": str(path), "loaded": True, "seconds": time.perf_counter() - start}
+    val = open_split(root, "val") if (Path(root) / "val.csv").exists() else None
+    print(f"fitting {submission.name!r} on {root}/train (seed {seed})", file=sys.stderr)
+    start = time.perf_counter()
+    submission.fit(train, val=val, seed=seed)
+    seconds = time.perf_counter() - start
+    buffer = io.BytesIO()
+    torch.save({"state_dict": submission.state_dict(), "config": submission.config, "seed": seed,
+                "train_fingerprint": train.fingerprint}, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    return {"fitted": True, "checkpoint": str(path), "loaded": False, "seconds": seconds}

@@ -1,0 +1,150 @@
+"""``run_submission``: fit, generate on a track, score, and record one submission, resumably.
+
+A run is split into batches of speaker samples. Batch ``b`` draws from a generator seeded with
+``batch_seed(seed, b)``, and its reactions are saved as a shard as soon as it finishes, so a
+killed run re-started with the same command skips the finished shards and ends with the same
+numbers as an uninterrupted one (see :mod:`react_bench.runner.store`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from react_bench.runner.batches import SpeakerStreams
+from react_bench.runner.config import DEFAULT_BATCH_SIZE, RunConfig
+from react_bench.runner.fitting import fit_or_load
+from react_bench.runner.generate import generate_offline, generate_online
+from react_bench.runner.record import build_results, online_timing
+from react_bench.runner.store import RunStore
+from react_bench.submissions import get_submission
+
+
+def batch_seed(seed: int, index: int) -> int:
+    """The seed of batch ``index`` of a run with seed ``seed`` (independent streams per batch)."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def resolve_data_root(data: str | Path | None) -> Path:
+    """The dataset folder: ``data`` if it exists, or the default synthetic dataset when None."""
+    if data is None:
+        from react_bench.data import default_data_root
+
+        return Path(default_data_root())
+    root = Path(data)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"dataset folder {str(root)!r} does not exist; pass the root of a REACT2024-layout dataset, "
+            f"make one with `react-bench data synth --out {root}`, or omit --data for the default dataset"
+        )
+    return root
+
+
+def open_split(root: Path, split: str):
+    """``ReactDataset(root, split)``."""
+    from react_bench.data import ReactDataset
+
+    return ReactDataset(root, split)
+
+
+def _evaluate(*args, **kwargs) -> dict:
+    from react_bench.metrics import evaluate
+
+    return evaluate(*args, **kwargs)
+
+
+def _directions() -> dict:
+    from react_bench.metrics import METRIC_DIRECTIONS
+
+    return dict(METRIC_DIRECTIONS)
+
+
+def run_submission(
+    name: str, *, track: str = "offline", data: str | Path | None = None, split: str = "test", seed: int = 0,
+    device: str = "cpu", out: str | Path = "runs", protocol: str = "react2024", num_samples: int = 10,
+    batch_size: int = DEFAULT_BATCH_SIZE, submission_config: dict | None = None, progress: bool = True,
+) -> Path:
+    """Run submission ``name`` on one track and split; returns the run folder (with ``results.json``).
+
+    Writes ``<out>/<name>/<track>/<split>/<timestamp>-<key>/`` holding ``predictions.npy``
+    ``(N, S, T, 25)``, ``predictions_3dmm.npy`` ``(N, S, T, 58)`` when the submission makes 3DMM,
+    and ``results.json``. Re-running the same command after a crash resumes the unfinished run.
+
+    Raises:
+        KeyError: unknown submission name (the message lists the registered ones).
+        FileNotFoundError: ``data`` is not a folder.
+        ValueError: bad options, or a submission returning the wrong shape or non-finite values.
+    """
+    t_start = time.perf_counter()
+    config = RunConfig(
+        name=name, track=track, data=None if data is None else str(data), split=split, seed=seed,
+        device=str(device), out=str(out), protocol=protocol, num_samples=num_samples, batch_size=batch_size,
+        submission_config=dict(submission_config or {}),
+    )
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed}")
+    cls = get_submission(name)
+    root = resolve_data_root(data)
+    dataset = open_split(root, split)
+    torch_device = torch.device(device)
+    submission = cls(device=torch_device, **config.submission_config)
+    if cls.synthetic_only and not dataset.is_synthetic:
+        raise ValueError(f"submission {name!r} only works on the synthetic dataset; {str(root)!r} is not synthetic")
+    fit = fit_or_load(submission, root=root, out=Path(out), seed=seed, open_split=open_split)
+    submission.bind(dataset)
+
+    streams = SpeakerStreams(dataset, features=cls.required_features)
+    store = RunStore.find_or_plan(Path(out) / name / track / split, config.resume_key(dataset.fingerprint))
+    batches = streams.batch_indices(batch_size)
+    seeds = [batch_seed(seed, b) for b in range(len(batches))]
+    done = store.finished_batches()
+    if store.resumed:
+        print(f"resuming {store.path}: {len(done)} of {len(batches)} batches already finished", file=sys.stderr)
+    generate = generate_online if track == "online" else generate_offline
+    marker = {"config": config.to_dict(), "num_batches": len(batches)}
+    t_generate = time.perf_counter()
+    todo = [b for b in range(len(batches)) if b not in done]
+    for b in tqdm(todo, total=len(batches), initial=len(batches) - len(todo), desc=f"{name} {track} {split}",
+                  unit="batch", disable=not progress, file=sys.stderr):
+        generator = torch.Generator(device=torch_device).manual_seed(seeds[b])
+        output = generate(submission, streams, batches[b], num_samples=num_samples, generator=generator,
+                          device=torch_device)
+        store.write_shard(b, output, marker=marker)
+    generate_wall = time.perf_counter() - t_generate
+
+    shards = [store.read_shard(b) for b in range(len(batches))]
+    emotion = np.concatenate([s.emotion for s in shards])  # (N, S, T, 25)
+    threedmm = None
+    if all(s.threedmm is not None for s in shards):
+        threedmm = np.concatenate([s.threedmm for s in shards])  # (N, S, T, 58)
+
+    print(f"scoring {name} ({track}, {split}, protocol {protocol})", file=sys.stderr)
+    t_eval = time.perf_counter()
+    scores = _evaluate(
+        emotion, dataset.emotion("listener"), dataset.emotion("speaker"), dataset.appropriateness(),
+        protocol=protocol, device=torch_device, per_speaker=True,
+    )
+    evaluate_seconds = time.perf_counter() - t_eval
+    online = None
+    if track == "online":
+        online = online_timing([s.latencies for s in shards], num_frames=streams.num_frames, batch_size=batch_size)
+    timings = {
+        "fit_s": fit.get("seconds", 0.0),
+        "generate_s": float(sum(s.seconds for s in shards)),  # submission time, summed over all shards
+        "generate_wall_s_this_session": generate_wall,
+        "evaluate_s": evaluate_seconds,
+        "total_s_this_session": time.perf_counter() - t_start,
+        "resumed": store.resumed,
+    }
+    results = build_results(
+        cls=cls, submission=submission, config=config.to_dict(), scores=scores, directions=_directions(),
+        dataset=dataset, root=root, batch_seeds=seeds, emotion=emotion, threedmm=threedmm,
+        timings=timings, fit=fit, online=online,
+    )
+    store.finalize(emotion, threedmm, results)
+    return store.path

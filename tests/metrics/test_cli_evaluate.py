@@ -1,0 +1,53 @@
+"""``react-bench evaluate`` end to end on the small synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from react_bench.cli.main import main
+from react_bench.data import ReactDataset
+from react_bench.metrics import evaluate
+from react_bench.utils import sha256_file
+
+
+@pytest.fixture(scope="module")
+def test_split(synthetic_root):
+    return ReactDataset(synthetic_root, "test")
+
+
+def test_evaluate_command_writes_results(synthetic_root, test_split, tmp_path, capsys):
+    targets = test_split.emotion("listener")
+    rng = np.random.default_rng(70)
+    preds = np.repeat(targets[:, None], 10, axis=1) + rng.normal(0, 0.05, size=(len(test_split), 10, *targets.shape[1:]))
+    path = tmp_path / "preds.npy"
+    np.save(path, preds.astype(np.float32))
+    out = tmp_path / "results.json"
+    code = main(["evaluate", "--preds", str(path), "--data", str(synthetic_root), "--split", "test",
+                 "--protocol", "corrected", "--out", str(out)])
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "FRCorr" in table and "FRSyn" in table and "corrected" in table
+    record = json.loads(out.read_text())
+    want = evaluate(preds.astype(np.float32), targets, test_split.emotion("speaker"), test_split.appropriateness(),
+                    protocol="corrected")
+    for name, value in record["metrics"].items():
+        assert value == pytest.approx(want[name], rel=1e-12), name
+    assert record["directions"]["FRDist"] == "lower" and record["directions"]["FRCorr_per_gen"] == "higher"
+    assert record["protocol"] == "corrected"
+    assert record["dataset"]["fingerprint"] == test_split.fingerprint
+    assert record["dataset"]["appropriateness_sha256"] == test_split.appropriateness_sha256
+    assert record["predictions"]["sha256"] == sha256_file(path)
+    assert "react_bench_version" in record["provenance"]
+
+
+def test_evaluate_command_names_the_expected_shape(synthetic_root, test_split, tmp_path, capsys):
+    path = tmp_path / "bad.npy"
+    np.save(path, np.zeros((len(test_split) - 1, 10, 750, 25), dtype=np.float32))
+    code = main(["evaluate", "--preds", str(path), "--data", str(synthetic_root), "--split", "test"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--preds must be an array of shape (N, 10, T, 25) = ({len(test_split)}, 10, 750, 25)" in err
+    assert not list(tmp_path.glob("*.json"))
