@@ -5,7 +5,11 @@ See ``docs/metrics.md`` for the formulas, the official quirks and the corrected 
 """
 
 from react_bench.metrics.ccc import fr_corr, pairwise_ccc
+from react_bench.metrics.collection import ReactMetrics
 from react_bench.metrics.diversity import fr_div, fr_dvs, fr_var
+from react_bench.metrics.dtw import cdist_dtw, dtw, pairwise_dtw
+from react_bench.metrics.evaluate import METRIC_DIRECTIONS, METRICS, evaluate
+from react_bench.metrics.frdist import fr_dist
 from react_bench.metrics.frechet import frechet_distance
 from react_bench.metrics.protocols import CORRECTED, PROTOCOLS, REACT2024
 from react_bench.metrics.realism import FRREA_FEATURE_VERSION, fr_rea, fr_rea_images
@@ -14,9 +18,16 @@ from react_bench.metrics.tlcc import fr_syn, tlcc_offsets
 __all__ = [
     "CORRECTED",
     "FRREA_FEATURE_VERSION",
+    "METRICS",
+    "METRIC_DIRECTIONS",
     "PROTOCOLS",
     "REACT2024",
+    "ReactMetrics",
+    "cdist_dtw",
+    "dtw",
+    "evaluate",
     "fr_corr",
+    "fr_dist",
     "fr_div",
     "fr_dvs",
     "fr_rea",
@@ -25,5 +36,6 @@ __all__ = [
     "fr_var",
     "frechet_distance",
     "pairwise_ccc",
+    "pairwise_dtw",
     "tlcc_offsets",
 ]

@@ -36,64 +36,82 @@ _CHUNK_ELEMENTS = 2_000_000
 
 
 def _first_last_change(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """For ``(..., T, C)``: first frame differing from frame 0 (T if none) and last frame differing
-    from frame T-1 (-1 if none), each ``(..., C)`` int64."""
-    t = x.shape[-2]
-    frames = torch.arange(t, device=x.device)[:, None]
-    neq_first = x != x[..., :1, :]
-    neq_last = x != x[..., -1:, :]
-    first = torch.where(neq_first, frames, t).amin(dim=-2)
-    last = torch.where(neq_last, frames, -1).amax(dim=-2)
+    """For ``(..., T)``: first frame differing from frame 0 (T if none) and last frame differing from
+    frame T-1 (-1 if none), each ``(...)`` int64."""
+    t = x.shape[-1]
+    frames = torch.arange(t, device=x.device)
+    first = torch.where(x != x[..., :1], frames, t).amin(dim=-1)
+    last = torch.where(x != x[..., -1:], frames, -1).amax(dim=-1)
     return first, last
 
 
-def _window_sums(prefix: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
-    """``sum x[start:end]`` for each lag from prefix sums ``(..., T + 1, C)`` -> ``(..., L, C)``."""
-    return prefix.index_select(-2, end) - prefix.index_select(-2, start)
-
-
 def _prefix(x: torch.Tensor) -> torch.Tensor:
-    return torch.nn.functional.pad(x.cumsum(dim=-2), (0, 0, 1, 0))  # (..., T + 1, C)
+    return torch.nn.functional.pad(x.cumsum(dim=-1), (1, 0))  # (..., T + 1)
+
+
+def _window_sums(prefix: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    """``sum x[start:end]`` for each lag from prefix sums ``(..., T + 1)`` -> ``(..., L)``."""
+    return prefix.index_select(-1, end) - prefix.index_select(-1, start)
+
+
+def _fft_size(n: int) -> int:
+    """Smallest 2^a 3^b 5^c >= n (pocketfft is fastest on such sizes)."""
+    best = 1 << (n - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            size = p35
+            while size < n:
+                size *= 2
+            best = min(best, size)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 def _lag_correlations(x: torch.Tensor, s: torch.Tensor, max_lag: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Kernel. ``x (B, G, T, C)``, ``s (B, T, C)`` float64 -> Pearson ``r (B, G, L, C)`` for the
     L = 2 max_lag + 1 lags ``-max_lag..max_lag`` (NaN-free) and ``defined (B, G, L, C)`` (False where
     a window is constant)."""
-    b, g, t, c = x.shape
+    t = x.shape[-2]
     dev = x.device
+    x = x.transpose(-1, -2).contiguous()  # (B, G, C, T): time last for cumsum and FFT
+    s = s.transpose(-1, -2).contiguous()[:, None]  # (B, 1, C, T)
     x_first, x_last = _first_last_change(x)  # (B, G, C), on the raw values: exact
-    s_first, s_last = _first_last_change(s)  # (B, C)
-    x = x - x.mean(dim=-2, keepdim=True)
-    s = s - s.mean(dim=-2, keepdim=True)
-    lags = torch.arange(-max_lag, max_lag + 1, device=dev)
+    s_first, s_last = _first_last_change(s)  # (B, 1, C)
+    x = x - x.mean(dim=-1, keepdim=True)
+    s = s - s.mean(dim=-1, keepdim=True)
+
+    lags = torch.arange(-max_lag, max_lag + 1, device=dev)  # (L,)
     x_start, x_end = lags.clamp(min=0), t + lags.clamp(max=0)
     s_start, s_end = (-lags).clamp(min=0), t - lags.clamp(min=0)
-    length = (t - lags.abs()).to(x.dtype)[:, None]  # (L, 1)
+    length = (t - lags.abs()).to(x.dtype)
 
-    sx = _window_sums(_prefix(x), x_start, x_end)  # (B, G, L, C)
+    sx = _window_sums(_prefix(x), x_start, x_end)  # (B, G, C, L)
     sxx = _window_sums(_prefix(x * x), x_start, x_end)
-    ss = _window_sums(_prefix(s), s_start, s_end)[:, None]  # (B, 1, L, C)
-    sss = _window_sums(_prefix(s * s), s_start, s_end)[:, None]
+    ss = _window_sums(_prefix(s), s_start, s_end)  # (B, 1, C, L)
+    sss = _window_sums(_prefix(s * s), s_start, s_end)
 
-    # Cross sums sum_t x[t + l] s[t]: circular cross-correlation with zero padding n >= T + max_lag.
-    n = t + max_lag
-    spec = torch.fft.rfft(x, n=n, dim=-2) * torch.fft.rfft(s, n=n, dim=-2).conj()[:, None]
-    circ = torch.fft.irfft(spec, n=n, dim=-2)  # (B, G, n, C)
-    sxs = circ.index_select(-2, lags % n)  # (B, G, L, C)
+    # Cross sums sum_t x[t + l] s[t]: circular cross-correlation, zero-padded to n >= T + max_lag.
+    n = _fft_size(t + max_lag)
+    spec = torch.fft.rfft(x, n=n) * torch.fft.rfft(s, n=n).conj()
+    sxs = torch.fft.irfft(spec, n=n).index_select(-1, lags % n)  # (B, G, C, L)
 
     cov = sxs - sx * ss / length
     var_x = (sxx - sx * sx / length).clamp(min=0)
     var_s = (sss - ss * ss / length).clamp(min=0)
 
-    lag = lags[:, None]
-    x_const = torch.where(lag >= 0, lag[None, None] > x_last[:, :, None], (t + lag)[None, None] <= x_first[:, :, None])
-    s_const = torch.where(lag >= 0, (t - lag)[None] <= s_first[:, None], (-lag)[None] > s_last[:, None])
-    defined = ~(x_const | s_const[:, None])  # (B, G, L, C)
+    x_const = torch.where(lags >= 0, lags > x_last[..., None], t + lags <= x_first[..., None])  # (B, G, C, L)
+    s_const = torch.where(lags >= 0, t - lags <= s_first[..., None], -lags > s_last[..., None])  # (B, 1, C, L)
+    defined = ~(x_const | s_const)
 
     denom = torch.sqrt(var_x * var_s)
     r = torch.where(defined & (denom > 0), cov / torch.where(denom > 0, denom, 1.0), 0.0)
-    return r.clamp(-1.0, 1.0), defined  # np.corrcoef and pearsonr clip r to [-1, 1] too
+    r = r.clamp(-1.0, 1.0)  # np.corrcoef and pearsonr clip r to [-1, 1] too
+    # (B, G, L, C), contiguous: the float32 channel mean must reduce a contiguous row, as the official
+    # 1-D torch.mean does (a strided reduction sums in another order and can differ in the last bit).
+    return r.transpose(-1, -2).contiguous(), defined.transpose(-1, -2).contiguous()
 
 
 def _offsets(x: torch.Tensor, s: torch.Tensor, protocol: str, max_lag: int = TLCC_MAX_LAG) -> torch.Tensor:
