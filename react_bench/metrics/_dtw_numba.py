@@ -50,70 +50,112 @@ _INF = np.inf
 
 
 @numba.njit(fastmath=_FASTMATH, cache=True, nogil=True, boundscheck=False)
-def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, col, cost):
+def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, st):
     """Accumulated DTW costs of ``LANES`` problems at once.
 
     Args:
-        xb: ``(T1max, C, LANES)`` query frames per lane (rows ``>= t1`` are ignored).
+        xb: ``(T1pad, C, LANES)`` query frames per lane, ``T1pad >= t1`` a multiple of ``BLOCK_ROWS``.
         yb: ``(T2max, C, LANES)`` target frames per lane.
         t1, t2: lengths used (same for all lanes).
         groups: ``(ng + 1,)`` int64 channel boundaries of the groups.
         weights: ``(ng,)`` weight of each group's ``sqrt(acc)`` in the distance used for abandoning.
         bound: ``(LANES,)`` abandon when every lane's lower bound exceeds its bound (``inf``: never).
         out: ``(MAX_GROUPS, LANES)`` written: accumulated cost per group (``inf`` if abandoned).
-        top, col, cost: scratch ``(MAX_GROUPS, T2max, LANES)``, ``(MAX_GROUPS, BLOCK_ROWS, LANES)`` x2.
+        top: scratch ``(MAX_GROUPS, T2max, LANES)``: the last row of the previous block.
+        st: scratch ``(MAX_GROUPS, BLOCK_ROWS, 2 * LANES)``: per block row, lanes ``[0, 8)`` hold the
+            accumulated cost of the current column, lanes ``[8, 16)`` the local cost.
 
     Returns:
         True if the problems were abandoned (``out`` then holds ``inf``).
+
+    The lane loops are written out as eight scalars with constant lane indices, loads first and
+    stores last, all DP state in one array (``st``): that is the form LLVM's SLP vectoriser packs
+    into vector registers. ``for l in range(LANES)`` stays scalar, views such as ``xb[i]`` cost
+    reference counting in the inner loop, and 4 rows at a time give the FMA units independent
+    sums to work on.
     """
     ng = groups.shape[0] - 1
     diag = np.empty((MAX_GROUPS, LANES))
     rowmin = np.empty((MAX_GROUPS, LANES))
-    for g in range(ng):
-        for j in range(t2):
-            for l in range(LANES):
-                top[g, j, l] = _INF  # acc[-1, j]
+    top[:ng, :t2, :] = _INF  # acc[-1, j]
     block = 0
     for i0 in range(0, t1, BLOCK_ROWS):
         rn = min(BLOCK_ROWS, t1 - i0)
-        first = 0.0 if i0 == 0 else _INF  # acc[i0 - 1, -1]
-        for g in range(ng):
-            for l in range(LANES):
-                diag[g, l] = first
-                rowmin[g, l] = _INF
-            for r in range(rn):
-                for l in range(LANES):
-                    col[g, r, l] = _INF  # acc[i0 + r, -1]
+        diag[:ng, :] = 0.0 if i0 == 0 else _INF  # acc[i0 - 1, -1]
+        rowmin[:ng, :] = _INF
+        st[:ng, :, :LANES] = _INF  # acc[i0 + r, -1]
         for j in range(t2):
             # local costs of the block's rows against target frame j, every group in one pass
+            for r in range(0, rn, 4):
+                i = i0 + r
+                for g in range(ng):
+                    sa0, sa1, sa2, sa3 = 0.0, 0.0, 0.0, 0.0
+                    sa4, sa5, sa6, sa7 = 0.0, 0.0, 0.0, 0.0
+                    sb0, sb1, sb2, sb3 = 0.0, 0.0, 0.0, 0.0
+                    sb4, sb5, sb6, sb7 = 0.0, 0.0, 0.0, 0.0
+                    sc0, sc1, sc2, sc3 = 0.0, 0.0, 0.0, 0.0
+                    sc4, sc5, sc6, sc7 = 0.0, 0.0, 0.0, 0.0
+                    sd0, sd1, sd2, sd3 = 0.0, 0.0, 0.0, 0.0
+                    sd4, sd5, sd6, sd7 = 0.0, 0.0, 0.0, 0.0
+                    for c in range(groups[g], groups[g + 1]):
+                        y0, y1, y2, y3 = yb[j, c, 0], yb[j, c, 1], yb[j, c, 2], yb[j, c, 3]
+                        y4, y5, y6, y7 = yb[j, c, 4], yb[j, c, 5], yb[j, c, 6], yb[j, c, 7]
+                        d0, d1, d2, d3 = xb[i, c, 0] - y0, xb[i, c, 1] - y1, xb[i, c, 2] - y2, xb[i, c, 3] - y3
+                        d4, d5, d6, d7 = xb[i, c, 4] - y4, xb[i, c, 5] - y5, xb[i, c, 6] - y6, xb[i, c, 7] - y7
+                        sa0, sa1, sa2, sa3 = sa0 + d0 * d0, sa1 + d1 * d1, sa2 + d2 * d2, sa3 + d3 * d3
+                        sa4, sa5, sa6, sa7 = sa4 + d4 * d4, sa5 + d5 * d5, sa6 + d6 * d6, sa7 + d7 * d7
+                        d0, d1 = xb[i + 1, c, 0] - y0, xb[i + 1, c, 1] - y1
+                        d2, d3 = xb[i + 1, c, 2] - y2, xb[i + 1, c, 3] - y3
+                        d4, d5 = xb[i + 1, c, 4] - y4, xb[i + 1, c, 5] - y5
+                        d6, d7 = xb[i + 1, c, 6] - y6, xb[i + 1, c, 7] - y7
+                        sb0, sb1, sb2, sb3 = sb0 + d0 * d0, sb1 + d1 * d1, sb2 + d2 * d2, sb3 + d3 * d3
+                        sb4, sb5, sb6, sb7 = sb4 + d4 * d4, sb5 + d5 * d5, sb6 + d6 * d6, sb7 + d7 * d7
+                        d0, d1 = xb[i + 2, c, 0] - y0, xb[i + 2, c, 1] - y1
+                        d2, d3 = xb[i + 2, c, 2] - y2, xb[i + 2, c, 3] - y3
+                        d4, d5 = xb[i + 2, c, 4] - y4, xb[i + 2, c, 5] - y5
+                        d6, d7 = xb[i + 2, c, 6] - y6, xb[i + 2, c, 7] - y7
+                        sc0, sc1, sc2, sc3 = sc0 + d0 * d0, sc1 + d1 * d1, sc2 + d2 * d2, sc3 + d3 * d3
+                        sc4, sc5, sc6, sc7 = sc4 + d4 * d4, sc5 + d5 * d5, sc6 + d6 * d6, sc7 + d7 * d7
+                        d0, d1 = xb[i + 3, c, 0] - y0, xb[i + 3, c, 1] - y1
+                        d2, d3 = xb[i + 3, c, 2] - y2, xb[i + 3, c, 3] - y3
+                        d4, d5 = xb[i + 3, c, 4] - y4, xb[i + 3, c, 5] - y5
+                        d6, d7 = xb[i + 3, c, 6] - y6, xb[i + 3, c, 7] - y7
+                        sd0, sd1, sd2, sd3 = sd0 + d0 * d0, sd1 + d1 * d1, sd2 + d2 * d2, sd3 + d3 * d3
+                        sd4, sd5, sd6, sd7 = sd4 + d4 * d4, sd5 + d5 * d5, sd6 + d6 * d6, sd7 + d7 * d7
+                    st[g, r, 8], st[g, r, 9], st[g, r, 10], st[g, r, 11] = sa0, sa1, sa2, sa3
+                    st[g, r, 12], st[g, r, 13], st[g, r, 14], st[g, r, 15] = sa4, sa5, sa6, sa7
+                    st[g, r + 1, 8], st[g, r + 1, 9], st[g, r + 1, 10], st[g, r + 1, 11] = sb0, sb1, sb2, sb3
+                    st[g, r + 1, 12], st[g, r + 1, 13], st[g, r + 1, 14], st[g, r + 1, 15] = sb4, sb5, sb6, sb7
+                    st[g, r + 2, 8], st[g, r + 2, 9], st[g, r + 2, 10], st[g, r + 2, 11] = sc0, sc1, sc2, sc3
+                    st[g, r + 2, 12], st[g, r + 2, 13], st[g, r + 2, 14], st[g, r + 2, 15] = sc4, sc5, sc6, sc7
+                    st[g, r + 3, 8], st[g, r + 3, 9], st[g, r + 3, 10], st[g, r + 3, 11] = sd0, sd1, sd2, sd3
+                    st[g, r + 3, 12], st[g, r + 3, 13], st[g, r + 3, 14], st[g, r + 3, 15] = sd4, sd5, sd6, sd7
+            # the recurrence down the block's column j: acc = cost + min(diag, up, left)
             for g in range(ng):
+                up0, up1, up2, up3 = top[g, j, 0], top[g, j, 1], top[g, j, 2], top[g, j, 3]
+                up4, up5, up6, up7 = top[g, j, 4], top[g, j, 5], top[g, j, 6], top[g, j, 7]
+                dg0, dg1, dg2, dg3 = diag[g, 0], diag[g, 1], diag[g, 2], diag[g, 3]
+                dg4, dg5, dg6, dg7 = diag[g, 4], diag[g, 5], diag[g, 6], diag[g, 7]
+                diag[g, 0], diag[g, 1], diag[g, 2], diag[g, 3] = up0, up1, up2, up3
+                diag[g, 4], diag[g, 5], diag[g, 6], diag[g, 7] = up4, up5, up6, up7
                 for r in range(rn):
-                    for l in range(LANES):
-                        cost[g, r, l] = 0.0
-                for c in range(groups[g], groups[g + 1]):
-                    for r in range(rn):
-                        for l in range(LANES):
-                            d = xb[i0 + r, c, l] - yb[j, c, l]
-                            cost[g, r, l] += d * d
-            # the recurrence down the block's column j
-            for g in range(ng):
-                for l in range(LANES):
-                    up = top[g, j, l]  # acc[i0 - 1, j]
-                    dg = diag[g, l]  # acc[i0 - 1, j - 1]
-                    diag[g, l] = up
-                    for r in range(rn):
-                        left = col[g, r, l]  # acc[i0 + r, j - 1]
-                        v = cost[g, r, l] + min(dg, up, left)
-                        col[g, r, l] = v
-                        dg = left
-                        up = v
-                    top[g, j, l] = up  # acc[i0 + rn - 1, j]
-                    rowmin[g, l] = min(rowmin[g, l], up)
+                    lf0, lf1, lf2, lf3 = st[g, r, 0], st[g, r, 1], st[g, r, 2], st[g, r, 3]
+                    lf4, lf5, lf6, lf7 = st[g, r, 4], st[g, r, 5], st[g, r, 6], st[g, r, 7]
+                    up0, up1, up2, up3 = st[g, r, 8] + min(dg0, up0, lf0), st[g, r, 9] + min(dg1, up1, lf1), st[g, r, 10] + min(dg2, up2, lf2), st[g, r, 11] + min(dg3, up3, lf3)
+                    up4, up5, up6, up7 = st[g, r, 12] + min(dg4, up4, lf4), st[g, r, 13] + min(dg5, up5, lf5), st[g, r, 14] + min(dg6, up6, lf6), st[g, r, 15] + min(dg7, up7, lf7)
+                    st[g, r, 0], st[g, r, 1], st[g, r, 2], st[g, r, 3] = up0, up1, up2, up3
+                    st[g, r, 4], st[g, r, 5], st[g, r, 6], st[g, r, 7] = up4, up5, up6, up7
+                    dg0, dg1, dg2, dg3 = lf0, lf1, lf2, lf3
+                    dg4, dg5, dg6, dg7 = lf4, lf5, lf6, lf7
+                top[g, j, 0], top[g, j, 1], top[g, j, 2], top[g, j, 3] = up0, up1, up2, up3
+                top[g, j, 4], top[g, j, 5], top[g, j, 6], top[g, j, 7] = up4, up5, up6, up7
+                rowmin[g, 0], rowmin[g, 1], rowmin[g, 2], rowmin[g, 3] = min(rowmin[g, 0], up0), min(rowmin[g, 1], up1), min(rowmin[g, 2], up2), min(rowmin[g, 3], up3)
+                rowmin[g, 4], rowmin[g, 5], rowmin[g, 6], rowmin[g, 7] = min(rowmin[g, 4], up4), min(rowmin[g, 5], up5), min(rowmin[g, 6], up6), min(rowmin[g, 7], up7)
         block += 1
         if block % ABANDON_EVERY == 0 and i0 + rn < t1:
             # Every warping path crosses every row and costs are >= 0, so the smallest accumulated
             # cost of a row bounds the final one from below (also in floating point: adding a
-            # non-negative number never decreases a float).
+            # non-negative number never decreases a float, and min is exact).
             done = True
             for l in range(LANES):
                 low = 0.0
@@ -122,9 +164,7 @@ def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, col, cost):
                 if not low > bound[l]:
                     done = False
             if done:
-                for g in range(ng):
-                    for l in range(LANES):
-                        out[g, l] = _INF
+                out[:ng, :] = _INF
                 return True
     for g in range(ng):
         for l in range(LANES):
@@ -133,14 +173,14 @@ def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, col, cost):
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _scratch(t1max, t2max, c):
-    xb = np.zeros((t1max, c, LANES))
-    yb = np.zeros((t2max, c, LANES))
-    top = np.empty((MAX_GROUPS, t2max, LANES))
-    col = np.empty((MAX_GROUPS, BLOCK_ROWS, LANES))
-    cost = np.empty((MAX_GROUPS, BLOCK_ROWS, LANES))
+def _scratch(t1, t2, c):
+    """Per-thread buffers of ``_lanes_dtw`` (query rows padded to whole blocks, with zeros)."""
+    xb = np.zeros(((t1 + BLOCK_ROWS - 1) // BLOCK_ROWS * BLOCK_ROWS, c, LANES))
+    yb = np.zeros((t2, c, LANES))
+    top = np.empty((MAX_GROUPS, t2, LANES))
+    st = np.empty((MAX_GROUPS, BLOCK_ROWS, 2 * LANES))
     out = np.empty((MAX_GROUPS, LANES))
-    return xb, yb, top, col, cost, out
+    return xb, yb, top, st, out
 
 
 @numba.njit(parallel=True, cache=True, nogil=True, boundscheck=False)
@@ -165,7 +205,7 @@ def pair_costs(x, y, qi, ti, groups):
     for task in numba.prange((P + LANES - 1) // LANES):
         p0 = task * LANES
         pn = min(LANES, P - p0)
-        xb, yb, top, col, cost, out = _scratch(t1, t2, C)
+        xb, yb, top, st, out = _scratch(t1, t2, C)
         for l in range(pn):  # idle lanes keep zeros
             for i in range(t1):
                 for c in range(C):
@@ -173,7 +213,7 @@ def pair_costs(x, y, qi, ti, groups):
             for j in range(t2):
                 for c in range(C):
                     yb[j, c, l] = y[ti[p0 + l], j, c]
-        _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, col, cost)
+        _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, st)
         for l in range(pn):
             for g in range(ng):
                 res[p0 + l, g] = out[g, l]
@@ -226,7 +266,7 @@ def min_distances(x, y, cand, n_cand, upper, groups, weights, abandon):
     for task in numba.prange((Q + LANES - 1) // LANES):
         q0 = task * LANES
         qn = min(LANES, Q - q0)
-        xb, yb, top, col, cost, out = _scratch(T, T, C)
+        xb, yb, top, st, out = _scratch(T, T, C)
         bound = np.full(LANES, _INF)
         smax = 0
         for l in range(qn):
@@ -248,7 +288,7 @@ def min_distances(x, y, cand, n_cand, upper, groups, weights, abandon):
                     for j in range(T):
                         for c in range(C):
                             yb[j, c, l] = xb[j, c, l]
-            gave_up = _lanes_dtw(xb, yb, T, T, groups, weights, bound, out, top, col, cost)
+            gave_up = _lanes_dtw(xb, yb, T, T, groups, weights, bound, out, top, st)
             for l in range(qn):
                 q = q0 + l
                 if s < n_cand[q]:

@@ -145,7 +145,11 @@ def _choose_lag(r: torch.Tensor, defined: torch.Tensor, protocol: str, max_lag: 
 
 
 def _check_tlcc_inputs(preds: Any, speaker: Any, device) -> tuple[torch.Tensor, torch.Tensor]:
-    p = check_preds(preds, device=device, dtype=torch.float64)
+    return check_speaker(check_preds(preds, device=device, dtype=torch.float64), speaker)
+
+
+def check_speaker(p: torch.Tensor, speaker: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate ``speaker (N, T, 25)`` against already validated ``preds (N, G, T, 25)``; float64 on preds' device."""
     s = check_sequences(speaker, "speaker", device=p.device, dtype=torch.float64)
     check_same_frames(p, "preds", s, "speaker")
     if s.shape[0] != p.shape[0]:

@@ -53,13 +53,13 @@ def open_split(root: Path, split: str):
 
 
 def _evaluate(*args, **kwargs) -> dict:
-    from react_bench.metrics import evaluate
+    from react_bench.metrics.evaluate import evaluate
 
     return evaluate(*args, **kwargs)
 
 
 def _directions() -> dict:
-    from react_bench.metrics import METRIC_DIRECTIONS
+    from react_bench.metrics.evaluate import METRIC_DIRECTIONS
 
     return dict(METRIC_DIRECTIONS)
 

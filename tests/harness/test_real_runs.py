@@ -9,7 +9,7 @@ import pytest
 
 from react_bench.cli.main import main
 from react_bench.data import ReactDataset
-from react_bench.metrics import evaluate
+from react_bench.metrics.evaluate import evaluate
 from react_bench.runner import run_submission
 
 BASELINES = ("gt", "random", "mime", "meanseq", "meanfr", "oracle")

@@ -107,3 +107,18 @@ def test_fr_corr_range_is_sum_over_generations():
     preds = np.repeat(targets[:, None], 4, axis=1)
     value = fr_corr(preds, targets, np.eye(3))
     assert 3.99 < value <= 4.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), protocol=st.sampled_from(["react2024", "corrected"]))
+def test_fr_corr_invariants(seed, protocol):
+    rng = np.random.default_rng(seed)
+    preds = emotion_sequences(rng, (3, 2, 20))
+    targets = emotion_sequences(rng, (4, 20))
+    a = appropriateness(rng, 3, 4, per_row=2)
+    value = fr_corr(preds, targets, a, protocol=protocol)
+    perm = rng.permutation(4)  # renaming the targets (and the matrix columns with them) changes nothing
+    assert fr_corr(preds, targets[perm], a[:, perm], protocol=protocol) == pytest.approx(value, rel=1e-12)
+    # more appropriate reactions can only raise the max
+    assert fr_corr(preds, targets, np.ones_like(a), protocol=protocol) >= value - 1e-12
+    assert -2 <= value <= 2

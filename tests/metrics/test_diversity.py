@@ -45,3 +45,17 @@ def test_frdvs_compares_only_the_same_generation_index():
     preds = np.concatenate([base, swapped])
     assert fr_dvs(preds) > 0
     assert fr_dvs(np.concatenate([base, base])) == 0.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), shift=st.floats(-2, 2))
+def test_diversity_invariants(seed, shift):
+    rng = np.random.default_rng(seed)
+    preds = emotion_sequences(rng, (3, 3, 10), binary_au=False).astype(np.float64)
+    moved = preds + shift  # distances and variances do not see a global offset
+    perm_g, perm_n = rng.permutation(3), rng.permutation(3)
+    for metric in (fr_div, fr_var, fr_dvs):
+        assert metric(moved) == pytest.approx(metric(preds), rel=1e-9, abs=1e-12)
+        assert metric(preds[perm_n]) == pytest.approx(metric(preds), rel=1e-12)  # speakers are exchangeable
+    assert fr_div(preds[:, perm_g]) == pytest.approx(fr_div(preds), rel=1e-12)
+    assert fr_dvs(preds[:, perm_g]) == pytest.approx(fr_dvs(preds), rel=1e-12)
