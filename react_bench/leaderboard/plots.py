@@ -66,6 +66,7 @@ def plot_appropriateness_vs_diversity(records: list[dict], out: Path, *, track: 
     ax.set_xlabel(f"{appropriateness} {arrow} (appropriateness)")
     ax.set_ylabel("FRDiv ↑ (diversity)")
     ax.set_title(f"Appropriateness vs diversity ({track} track)")
+    ax.margins(0.15)  # room for the labels
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path = Path(out) / f"appropriateness_vs_diversity_{track}.png"

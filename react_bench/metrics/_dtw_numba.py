@@ -130,7 +130,8 @@ def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, st):
                     st[g, r + 2, 12], st[g, r + 2, 13], st[g, r + 2, 14], st[g, r + 2, 15] = sc4, sc5, sc6, sc7
                     st[g, r + 3, 8], st[g, r + 3, 9], st[g, r + 3, 10], st[g, r + 3, 11] = sd0, sd1, sd2, sd3
                     st[g, r + 3, 12], st[g, r + 3, 13], st[g, r + 3, 14], st[g, r + 3, 15] = sd4, sd5, sd6, sd7
-            # the recurrence down the block's column j: acc = cost + min(diag, up, left)
+            # the recurrence down the block's column j: acc = cost + min(diag, left, up); `up` comes last
+            # because it is the value just computed (the dependency chain is then one min and one add)
             for g in range(ng):
                 up0, up1, up2, up3 = top[g, j, 0], top[g, j, 1], top[g, j, 2], top[g, j, 3]
                 up4, up5, up6, up7 = top[g, j, 4], top[g, j, 5], top[g, j, 6], top[g, j, 7]
@@ -141,8 +142,8 @@ def _lanes_dtw(xb, yb, t1, t2, groups, weights, bound, out, top, st):
                 for r in range(rn):
                     lf0, lf1, lf2, lf3 = st[g, r, 0], st[g, r, 1], st[g, r, 2], st[g, r, 3]
                     lf4, lf5, lf6, lf7 = st[g, r, 4], st[g, r, 5], st[g, r, 6], st[g, r, 7]
-                    up0, up1, up2, up3 = st[g, r, 8] + min(dg0, up0, lf0), st[g, r, 9] + min(dg1, up1, lf1), st[g, r, 10] + min(dg2, up2, lf2), st[g, r, 11] + min(dg3, up3, lf3)
-                    up4, up5, up6, up7 = st[g, r, 12] + min(dg4, up4, lf4), st[g, r, 13] + min(dg5, up5, lf5), st[g, r, 14] + min(dg6, up6, lf6), st[g, r, 15] + min(dg7, up7, lf7)
+                    up0, up1, up2, up3 = st[g, r, 8] + min(dg0, lf0, up0), st[g, r, 9] + min(dg1, lf1, up1), st[g, r, 10] + min(dg2, lf2, up2), st[g, r, 11] + min(dg3, lf3, up3)
+                    up4, up5, up6, up7 = st[g, r, 12] + min(dg4, lf4, up4), st[g, r, 13] + min(dg5, lf5, up5), st[g, r, 14] + min(dg6, lf6, up6), st[g, r, 15] + min(dg7, lf7, up7)
                     st[g, r, 0], st[g, r, 1], st[g, r, 2], st[g, r, 3] = up0, up1, up2, up3
                     st[g, r, 4], st[g, r, 5], st[g, r, 6], st[g, r, 7] = up4, up5, up6, up7
                     dg0, dg1, dg2, dg3 = lf0, lf1, lf2, lf3

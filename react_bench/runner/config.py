@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from react_bench.constants import NUM_GENERATIONS
 from react_bench.metrics.protocols import check_protocol
@@ -56,7 +55,3 @@ class RunConfig:
         options["data_fingerprint"] = data_fingerprint
         blob = json.dumps(options, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()
-
-    @property
-    def out_path(self) -> Path:
-        return Path(self.out)

@@ -51,3 +51,17 @@ def test_non_finite_reactions(synthetic_root, tmp_path, capsys):
 def test_bad_batch_size(synthetic_root, tmp_path, capsys):
     assert main(["run", "mime", "--data", str(synthetic_root), "--out", str(tmp_path), "--batch-size", "0"]) == 2
     assert "batch_size must be a positive integer" in capsys.readouterr().err
+
+
+def test_bad_submission_option(synthetic_root, tmp_path, capsys):
+    assert main(["run", "mime", "--data", str(synthetic_root), "--out", str(tmp_path), "--set", "novalue"]) == 2
+    assert "--set expects KEY=VALUE; got 'novalue'" in capsys.readouterr().err
+    assert files_under(tmp_path) == []
+
+
+def test_oracle_on_real_data_writes_nothing(corruptible_root, tmp_path, capsys):
+    (corruptible_root / "synthetic.json").unlink()
+    out = tmp_path / "runs"
+    assert main(["run", "oracle", "--data", str(corruptible_root), "--out", str(out)]) == 2
+    assert "only works on the synthetic dataset" in capsys.readouterr().err
+    assert files_under(out) == []

