@@ -38,10 +38,11 @@ _CHUNK_ELEMENTS = 4_000_000
 
 def _moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Centred sequences ``(..., T, C)``, means, ddof-0 variances ``(..., C)`` and a constant-channel mask."""
-    mean = x.mean(dim=-2)
+    constant = (x == x[..., :1, :]).all(dim=-2)
+    # A constant channel's mean is its value exactly (a float64 sum could round), so its deviations are 0.
+    mean = torch.where(constant, x[..., 0, :], x.mean(dim=-2))
     centred = x - mean.unsqueeze(-2)
     var = centred.square().mean(dim=-2)
-    constant = (x == x[..., :1, :]).all(dim=-2)
     return centred, mean, var, constant
 
 
