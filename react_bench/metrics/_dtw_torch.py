@@ -59,6 +59,7 @@ def _wavefront(cost: torch.Tensor) -> torch.Tensor:
     return prev1[:, T1]
 
 
+@torch.no_grad()
 def pair_costs(x: torch.Tensor, y: torch.Tensor, qi: torch.Tensor, ti: torch.Tensor, groups: list[int]) -> torch.Tensor:
     """Accumulated DTW cost per channel group of the pairs ``(x[qi[p]], y[ti[p]])``.
 

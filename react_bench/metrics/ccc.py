@@ -28,7 +28,7 @@ from react_bench.metrics.checks import (
     check_same_frames,
     check_sequences,
 )
-from react_bench.metrics.protocols import CORRECTED, REACT2024, check_protocol
+from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["pairwise_ccc", "fr_corr"]
 

@@ -38,6 +38,25 @@ USER_FEATURES = "user-features"
 """``frrea_feature_space`` when FRRea was computed on features the caller passed (``rea_features``)."""
 
 
+@contextmanager
+def _torch_threads(device: torch.device, threads: int | None):
+    """Run the torch metrics with ``threads`` CPU threads, then restore the caller's setting.
+
+    They are many short, memory-bound ops: on a busy machine every OpenMP barrier waits for a
+    descheduled thread (measured on the shared 2-core box: FRSyn 0.02 s with one thread, 0.15-0.7 s
+    with two), while a second thread gains at most ~1.5x when the machine is idle.
+    """
+    if device.type != "cpu" or threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 class _Timer:
     """Wall-clock seconds per metric; waits for the device so GPU work is counted where it happens."""
 
@@ -69,6 +88,7 @@ def evaluate(
     rea: bool = True,
     rea_features: tuple[Any, Any] | None = None,
     per_speaker: bool = False,
+    cpu_threads: int | None = 1,
 ) -> dict:
     """All REACT metrics of a set of generated reactions.
 
@@ -84,6 +104,8 @@ def evaluate(
             frames) to compute FRRea on instead; recorded as ``frrea_feature_space = "user-features"``.
         per_speaker: also return ``per_speaker = {metric: [N floats]}`` (FRRea is a distance between
             two sets and has no per-speaker value).
+        cpu_threads: torch threads for the torch metrics on the CPU (1: stable on a busy machine;
+            None: torch's own setting). FRDist's numba kernel keeps its own thread count.
 
     Returns:
         ``{"FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea"}`` as floats (``FRRea`` None
@@ -97,6 +119,8 @@ def evaluate(
     (0.0, 0.0, 'react2024')
     """
     check_protocol(protocol)
+    if cpu_threads is not None and (not isinstance(cpu_threads, int) or cpu_threads < 1):
+        raise ValueError(f"cpu_threads must be a positive int or None; got {cpu_threads!r}.")
     raw = as_tensor(preds, "preds", device=device)
     p = check_preds(raw, dtype=torch.float64)
     raw_targets = as_tensor(targets, "targets", device=p.device)
@@ -108,28 +132,29 @@ def evaluate(
     timer = _Timer(p.device)
     values: dict[str, torch.Tensor | float | None] = {}
 
-    with timer("FRCorr"):
-        values["FRCorr"] = _fr_corr_per_speaker(p, t, a, protocol)
-    with timer("FRDiv"):
-        values["FRDiv"] = _fr_div_per_speaker(p)
-    with timer("FRVar"):
-        values["FRVar"] = _fr_var_per_speaker(p)
-    with timer("FRDvs"):
-        values["FRDvs"] = _fr_dvs_per_speaker(p) if n >= 2 else None
-    with timer("FRSyn"):
-        values["FRSyn"] = _offsets(p[:, :1] if protocol == REACT2024 else p, s, protocol).abs().double().mean(dim=1)
+    with _torch_threads(p.device, cpu_threads):
+        with timer("FRCorr"):
+            values["FRCorr"] = _fr_corr_per_speaker(p, t, a, protocol)
+        with timer("FRDiv"):
+            values["FRDiv"] = _fr_div_per_speaker(p)
+        with timer("FRVar"):
+            values["FRVar"] = _fr_var_per_speaker(p)
+        with timer("FRDvs"):
+            values["FRDvs"] = _fr_dvs_per_speaker(p) if n >= 2 else None
+        with timer("FRSyn"):
+            values["FRSyn"] = _offsets(p[:, :1] if protocol == REACT2024 else p, s, protocol).abs().double().mean(dim=1)
 
-    space = None
-    if rea_features is not None:
-        with timer("FRRea"):
-            values["FRRea"] = frechet_distance(rea_features[0], rea_features[1], device=p.device)
-        space = USER_FEATURES
-    elif rea:
-        with timer("FRRea"):
-            values["FRRea"] = _fr_rea(p[:, 0], t)
-        space = FRREA_FEATURE_VERSION
-    else:
-        values["FRRea"] = None
+        space = None
+        if rea_features is not None:
+            with timer("FRRea"):
+                values["FRRea"] = frechet_distance(rea_features[0], rea_features[1], device=p.device)
+            space = USER_FEATURES
+        elif rea:
+            with timer("FRRea"):
+                values["FRRea"] = _fr_rea(p[:, 0], t)
+            space = FRREA_FEATURE_VERSION
+        else:
+            values["FRRea"] = None
     # DTW last: numba's OpenMP threads keep spinning for a while after its parallel kernel and would
     # slow down the torch metrics that followed it (measured: 2-5x on a 2-core machine).
     with timer("FRDist"):

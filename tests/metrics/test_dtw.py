@@ -96,6 +96,23 @@ def test_cdist_matches_tslearn_and_loop():
     np.testing.assert_allclose(got, loop, rtol=1e-12)
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(1, 11),
+    m=st.integers(1, 5),
+    t1=st.integers(1, 30),
+    t2=st.integers(1, 30),
+    c=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_cdist_property_batched_equals_tslearn(n, m, t1, t2, c, seed):
+    """Any number of pairs (idle SIMD lanes included) gives tslearn's matrix."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, t1, c)).astype(np.float32)
+    Y = rng.normal(size=(m, t2, c)).astype(np.float32)
+    np.testing.assert_allclose(cdist_dtw(X, Y), tslearn_cdist_dtw(X, Y), rtol=RTOL, atol=1e-12)
+
+
 def test_cdist_self_is_symmetric_and_matches_cdist_x_x():
     rng = np.random.default_rng(4)
     X = torch.from_numpy(rng.random((9, 25, 3)))

@@ -107,6 +107,17 @@ def test_evaluate_rejects_bad_inputs(case):
         evaluate(preds, targets, speaker, a[:3])
     with pytest.raises(ValueError, match="speaker must hold one sequence per speaker of preds"):
         evaluate(preds, targets, speaker[:3], a)
+    with pytest.raises(ValueError, match="cpu_threads must be a positive int or None; got 0"):
+        evaluate(*case, cpu_threads=0)
+
+
+def test_cpu_threads_only_changes_speed_and_is_restored(case):
+    before = torch.get_num_threads()
+    one = evaluate(*case, rea=False)
+    native = evaluate(*case, rea=False, cpu_threads=None)
+    assert torch.get_num_threads() == before
+    for name in METRICS[:-1]:
+        assert one[name] == pytest.approx(native[name], rel=1e-12), name
 
 
 @pytest.mark.gpu
