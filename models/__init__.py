@@ -1,0 +1,1 @@
+"""Trained models of react-bench (installed as ``react_bench.models``)."""
