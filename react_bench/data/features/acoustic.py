@@ -1,1 +1,112 @@
-"""Acoustic feature extractors (mfcc, wav2vec2)."""
+"""Acoustic feature extractors: ``mfcc`` (torchaudio) and ``wav2vec2`` (transformers, local weights).
+
+Both return ``(T, D)`` float32 at 25 fps with ``T = len(audio) // 640`` (16 kHz audio):
+
+- ``mfcc``: 26 coefficients from 26 mel filter banks, 0.04 s window and stride (640 samples,
+  no centring), as in the ReactDiff paper -> ``(T, 26)``.
+- ``wav2vec2``: the last hidden state of a ``Wav2Vec2Model`` loaded from a local folder
+  (``path=``; nothing is downloaded), 768-d at 50 Hz; consecutive pairs of frames are
+  concatenated -> ``(T, 2 * hidden)`` (1536 for wav2vec2-base-960h).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from react_bench.constants import FEATURE_SAMPLE_RATE, FPS
+from react_bench.data.features.base import Clip, register_extractor
+
+SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
+"""640 audio samples per 25 fps frame."""
+
+
+def _pad_or_trim(features: np.ndarray, num_frames: int) -> np.ndarray:
+    """``(T', D)`` -> ``(num_frames, D)``: cut, or repeat the last row (zeros when empty)."""
+    if len(features) >= num_frames:
+        return features[:num_frames]
+    if len(features) == 0:
+        return np.zeros((num_frames, features.shape[1]), dtype=np.float32)
+    return np.concatenate([features, np.repeat(features[-1:], num_frames - len(features), axis=0)])
+
+
+class MFCCExtractor:
+    """26 MFCCs per 40 ms frame of 16 kHz audio: ``(L,)`` -> ``(L // 640, 26)``."""
+
+    name = "mfcc"
+    version = "1"
+
+    def __init__(self, *, n_mfcc: int = 26) -> None:
+        import torchaudio
+
+        if n_mfcc < 1:
+            raise ValueError(f"n_mfcc must be >= 1; got {n_mfcc}")
+        self.dim = int(n_mfcc)
+        if n_mfcc != 26:
+            self.version = f"1-n{n_mfcc}"
+        self._transform = torchaudio.transforms.MFCC(
+            sample_rate=FEATURE_SAMPLE_RATE,
+            n_mfcc=n_mfcc,
+            melkwargs={"n_fft": SAMPLES_PER_FRAME, "win_length": SAMPLES_PER_FRAME,
+                       "hop_length": SAMPLES_PER_FRAME, "n_mels": max(26, n_mfcc), "center": False},
+        )
+
+    def __call__(self, clip: Clip) -> np.ndarray:
+        audio = torch.as_tensor(np.asarray(clip.audio, dtype=np.float32)).reshape(-1)
+        num_frames = len(audio) // SAMPLES_PER_FRAME
+        if num_frames == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with torch.no_grad():
+            mfcc = self._transform(audio[: num_frames * SAMPLES_PER_FRAME])  # (26, T)
+        return _pad_or_trim(mfcc.T.numpy().astype(np.float32), num_frames)
+
+
+class Wav2Vec2Extractor:
+    """Last hidden state of a local ``Wav2Vec2Model``, frame pairs concatenated: ``(L,)`` -> ``(L // 640, 2 H)``."""
+
+    name = "wav2vec2"
+
+    def __init__(self, *, path: str | None = None, device: str = "cpu") -> None:
+        if path is None:
+            raise ValueError(
+                "the wav2vec2 extractor needs path=<folder of a saved Wav2Vec2Model> "
+                "(e.g. wav2vec2-base-960h saved with save_pretrained); nothing is downloaded"
+            )
+        folder = Path(path).expanduser()
+        if not (folder / "config.json").is_file():
+            raise FileNotFoundError(
+                f"no wav2vec2 model at {folder} (config.json missing); save one there with "
+                f"Wav2Vec2Model.from_pretrained(...).save_pretrained('{folder}') on a machine with internet"
+            )
+        from transformers import Wav2Vec2Model
+
+        self._model = Wav2Vec2Model.from_pretrained(str(folder), local_files_only=True).to(device).eval()
+        self._device = device
+        self.dim = 2 * int(self._model.config.hidden_size)
+        digest = hashlib.sha256((folder / "config.json").read_bytes()).hexdigest()[:8]
+        self.version = f"1-{digest}"
+
+    def __call__(self, clip: Clip) -> np.ndarray:
+        audio = torch.as_tensor(np.asarray(clip.audio, dtype=np.float32)).reshape(1, -1)
+        num_frames = audio.shape[1] // SAMPLES_PER_FRAME
+        if num_frames == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with torch.no_grad():
+            hidden = self._model(audio.to(self._device)).last_hidden_state[0].cpu().numpy()  # (T50, H)
+        if len(hidden) % 2:  # 50 Hz -> 25 fps by pairing; an odd tail frame is repeated
+            hidden = np.concatenate([hidden, hidden[-1:]])
+        paired = hidden.reshape(len(hidden) // 2, self.dim).astype(np.float32)  # (T', 2H)
+        return _pad_or_trim(paired, num_frames)
+
+
+@register_extractor("mfcc")
+def mfcc(*, n_mfcc: int = 26) -> MFCCExtractor:
+    return MFCCExtractor(n_mfcc=n_mfcc)
+
+
+@register_extractor("wav2vec2")
+def wav2vec2(*, path: str | None = None, device: str = "cpu") -> Wav2Vec2Extractor:
+    return Wav2Vec2Extractor(path=path, device=device)

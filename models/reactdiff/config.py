@@ -1,0 +1,100 @@
+"""``ReactDiffConfig``: every size and switch of the model and its training, with the two presets.
+
+``SMALL`` trains on the synthetic dataset on a 2-core CPU in minutes; ``PAPER`` has the paper's
+dimensions (VA 64, AU 25088, FE 1408, MFCC 26, wav2vec2 1536, hidden 1024, latent 128) and is meant
+for a GPU. A checkpoint stores ``asdict(config)``, so ``ReactDiffConfig(**ckpt["config"])`` rebuilds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+
+@dataclass
+class ReactDiffConfig:
+    # --- inputs -------------------------------------------------------------------------------
+    au_feature: tuple[str, int] = ("face_au", 64)  # (extractor, dim): the query stream of the facial intra-attention
+    face_features: tuple[tuple[str, int], ...] = (("face_fe", 32), ("face_va", 16))  # keys of the facial intra-attention
+    speaker_emotion: bool = True  # add the person's own 25-d emotion as a facial stream (deviation: most informative on synthetic data)
+    mfcc_feature: tuple[str, int] = ("mfcc", 26)  # the acoustic key stream
+    wav2vec2_feature: tuple[str, int] | None = None  # acoustic query stream (None: MFCC queries itself)
+    use_audio: bool = True  # ablation reactdiff-noaudio: drop the acoustic branch
+    use_visual: bool = True  # ablation reactdiff-novisual: drop the facial branch
+    # --- network sizes ------------------------------------------------------------------------
+    d_model: int = 64  # hidden width of the MMT and the decoder (paper 1024): cost grows ~quadratically
+    latent_dim: int = 16  # per-frame latent size F (paper 128): the space the diffusion works in
+    window: int = 50  # ws, frames per latent window (2 s): also the online chunk
+    heads: int = 4  # attention heads
+    encoder_layers: int = 1  # self-attention layers after the inter-modal fusion
+    decoder_layers: int = 2  # transformer layers of the decoder
+    dropout: float = 0.1  # dropout in attention/MLPs while training (always off at inference)
+    causal: bool = True  # frame-causal attention everywhere: one model serves both tracks
+    unet_channels: int = 64  # base width of the 1-D UNet
+    cond_dim: int = 128  # size of z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper 1024)
+    # --- diffusion ----------------------------------------------------------------------------
+    use_diffusion: bool = True  # ablation reactdiff-nodiffusion: regress x0 from the condition instead
+    train_timesteps: int = 1000  # diffusion steps of the forward process
+    inference_steps: int = 20  # DDIM sampling steps (paper 20)
+    beta_schedule: str = "linear"  # "linear" or "cosine"
+    eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
+    # --- training -----------------------------------------------------------------------------
+    stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
+    stage2_epochs: int = 150  # diffusion epochs (MMT and decoder frozen)
+    lr: float = 2e-3  # AdamW learning rate
+    weight_decay: float = 5e-4  # AdamW weight decay (paper)
+    batch_size: int = 8  # clips per stage-1 step
+    crop_windows: int = 2  # stage 1 trains on random crops of this many windows (speed)
+    stage2_batch_size: int = 128  # latent windows per stage-2 step
+    ema_decay: float = 0.995  # EMA of the weights used for validation and sampling
+    max_train_seconds: float | None = 600.0  # stop both stages (split 40/60) after this wall time
+    num_threads: int = 2  # torch CPU threads while training and sampling
+
+    @property
+    def required_features(self) -> tuple[str, ...]:
+        """The extractor names the model reads, in a fixed order."""
+        names = []
+        if self.use_visual:
+            names += [self.au_feature[0]] + [name for name, _ in self.face_features]
+        if self.use_audio:
+            names += [self.mfcc_feature[0]] + ([self.wav2vec2_feature[0]] if self.wav2vec2_feature else [])
+        return tuple(names)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ReactDiffConfig":
+        """Rebuild from ``asdict(config)`` (lists from JSON become tuples again)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown ReactDiffConfig fields {unknown}; known: {sorted(known)}")
+        def tup(v):
+            return tuple(tup(x) for x in v) if isinstance(v, (list, tuple)) else v
+        return cls(**{k: tup(v) for k, v in values.items()})
+
+    def replace(self, **changes) -> "ReactDiffConfig":
+        return replace(self, **changes)
+
+
+SMALL = ReactDiffConfig()
+"""The default: trains on the synthetic medium dataset on a 2-core CPU within the run budget."""
+
+PAPER = ReactDiffConfig(
+    au_feature=("face_au", 25088),
+    face_features=(("face_fe", 1408), ("face_va", 64)),
+    speaker_emotion=False,
+    wav2vec2_feature=("wav2vec2", 1536),
+    d_model=1024,
+    latent_dim=128,
+    heads=8,
+    encoder_layers=2,
+    decoder_layers=4,
+    causal=False,
+    unet_channels=128,
+    cond_dim=1024,
+    max_train_seconds=None,
+    stage1_epochs=100,
+    stage2_epochs=500,
+    batch_size=8,
+)
+"""The paper's dimensions (GPU)."""
+
+PRESETS = {"small": SMALL, "paper": PAPER}

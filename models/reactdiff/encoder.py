@@ -1,0 +1,96 @@
+"""The Multi-Modality Transformer (MMT): per-frame features of one person -> latent ``(B, T, F)``.
+
+Following the paper (Sec. 3.2): intra-cross attention within the facial streams (AU queries attend
+to FE and VA) gives f_v; within the acoustic streams (wav2vec2, or MFCC when there is none, queries
+attend to MFCC) gives f_a; inter-cross attention between f_v and f_a fuses them; a projection maps
+to the latent F per frame, later cut into windows of ``ws`` frames. All attention is window-block
+attention (see :mod:`.layers`), frame-causal when ``config.causal``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from react_bench.constants import EMOTION_DIM
+
+from .config import ReactDiffConfig
+from .layers import BlockAttention
+
+SPEAKER_EMOTION = "emotion"
+"""Stream name of the person's own 25-d emotion (not an extractor: it is in the batch)."""
+
+
+def stream_dims(config: ReactDiffConfig) -> dict[str, int]:
+    """Stream name -> input dim, in the order the encoder reads them."""
+    dims: dict[str, int] = {}
+    if config.use_visual:
+        dims[config.au_feature[0]] = config.au_feature[1]
+        dims.update(dict(config.face_features))
+        if config.speaker_emotion:
+            dims[SPEAKER_EMOTION] = EMOTION_DIM
+    if config.use_audio:
+        dims[config.mfcc_feature[0]] = config.mfcc_feature[1]
+        if config.wav2vec2_feature:
+            dims[config.wav2vec2_feature[0]] = config.wav2vec2_feature[1]
+    if not dims:
+        raise ValueError("ReactDiffConfig needs use_visual or use_audio (or both); got neither")
+    return dims
+
+
+class MultiModalityTransformer(nn.Module):
+    """``{stream: (B, T, D)}`` -> ``(B, T, latent_dim)``; input statistics are buffers set by :meth:`set_input_stats`."""
+
+    def __init__(self, config: ReactDiffConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.dims = stream_dims(config)
+        self.proj = nn.ModuleDict({_key(n): nn.Linear(d, c.d_model) for n, d in self.dims.items()})
+        for n, d in self.dims.items():
+            self.register_buffer(f"mean_{_key(n)}", torch.zeros(d))
+            self.register_buffer(f"std_{_key(n)}", torch.ones(d))
+        block = lambda: BlockAttention(c.d_model, c.heads, c.dropout, c.window, c.causal)  # noqa: E731
+        self.visual_intra = block() if c.use_visual else None
+        self.audio_intra = block() if c.use_audio else None
+        self.inter_v = block() if c.use_visual and c.use_audio else None
+        self.inter_a = block() if c.use_visual and c.use_audio else None
+        self.layers = nn.ModuleList([block() for _ in range(c.encoder_layers)])
+        self.out = nn.Sequential(nn.LayerNorm(c.d_model), nn.Linear(c.d_model, c.latent_dim))
+
+    def set_input_stats(self, stats: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Store per-stream ``(mean (D,), std (D,))`` of the training inputs."""
+        for n, (mean, std) in stats.items():
+            getattr(self, f"mean_{_key(n)}").copy_(mean)
+            getattr(self, f"std_{_key(n)}").copy_(std.clamp_min(1e-4))
+
+    def _embed(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        k = _key(name)
+        return self.proj[k]((x - getattr(self, f"mean_{k}")) / getattr(self, f"std_{k}"))  # (B, T, d)
+
+    def forward(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
+        missing = sorted(set(self.dims) - set(streams))
+        if missing:
+            raise ValueError(f"MMT input lacks streams {missing}; expected {sorted(self.dims)}")
+        c = self.config
+        h = {n: self._embed(n, streams[n]) for n in self.dims}  # each (B, T, d)
+        fused = None
+        if c.use_visual:
+            au = c.au_feature[0]
+            query = h[au] + (h[SPEAKER_EMOTION] if c.speaker_emotion else 0)
+            keys = [h[n] for n, _ in c.face_features] + ([h[SPEAKER_EMOTION]] if c.speaker_emotion else [])
+            f_v = self.visual_intra(query, keys)  # (B, T, d): AU attends to FE, VA (+ emotion)
+            fused = f_v
+        if c.use_audio:
+            mfcc = c.mfcc_feature[0]
+            query = h[c.wav2vec2_feature[0]] if c.wav2vec2_feature else h[mfcc]
+            f_a = self.audio_intra(query, [h[mfcc]])  # (B, T, d): wav2vec2 attends to MFCC
+            fused = f_a
+        if c.use_visual and c.use_audio:
+            fused = self.inter_v(f_v, [f_a]) + self.inter_a(f_a, [f_v])  # inter-cross attention both ways
+        for layer in self.layers:
+            fused = layer(fused)
+        return self.out(fused)  # (B, T, F)
+
+
+def _key(name: str) -> str:
+    return name.replace(".", "_")

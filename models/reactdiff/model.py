@@ -1,0 +1,107 @@
+"""``ReactDiff``: MMT encoder + latent DDIM (1-D UNet) + decoder, as one module.
+
+Data flow (Li et al., ReactDiff):
+
+- Stage 1 (autoencoder): the MMT encodes a person's own per-frame features to a latent
+  ``(B, T, F)``; the decoder reconstructs that person's emotion and 3DMM from it. Trained on the
+  *listener* of every sample, so the latent space is the space of facial reactions.
+- Stage 2 (diffusion, MMT and decoder frozen): x0 = the listener's latent window (normalised by
+  the training latents' mean/std, stored here as buffers), the condition = the *speaker's* latent
+  window through the same MMT (same normalisation); the UNet learns eps.
+- Sampling: speaker features -> MMT -> condition windows -> DDIM from fresh x_T (one per
+  generation) -> denormalise (exact inverse of the normalisation) -> decoder -> reactions.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .config import ReactDiffConfig
+from .decoder import ReactionDecoder
+from .encoder import MultiModalityTransformer
+from .scheduler import DDIMScheduler
+from .unet import UNet1D
+
+
+class ReactDiff(nn.Module):
+    def __init__(self, config: ReactDiffConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.encoder = MultiModalityTransformer(c)
+        self.decoder = ReactionDecoder(c)
+        self.unet = UNet1D(c)
+        self.register_buffer("latent_mean", torch.zeros(c.latent_dim))
+        self.register_buffer("latent_std", torch.ones(c.latent_dim))
+        self.scheduler = DDIMScheduler(c.train_timesteps, beta_schedule=c.beta_schedule)
+        self.scheduler.set_timesteps(c.inference_steps)
+
+    # --- latent normalisation -------------------------------------------------------------
+    def normalize(self, z: torch.Tensor) -> torch.Tensor:
+        """``(..., F)`` latent -> zero-mean unit-variance per channel (training statistics)."""
+        return (z - self.latent_mean) / self.latent_std
+
+    def denormalize(self, z: torch.Tensor) -> torch.Tensor:
+        """Exact inverse of :meth:`normalize`."""
+        return z * self.latent_std + self.latent_mean
+
+    # --- pieces -----------------------------------------------------------------------------
+    def encode(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``{name: (B, T, D)}`` -> normalised latent ``(B, T, F)``; T a multiple of the window."""
+        return self.normalize(self.encoder(streams))
+
+    def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised latent ``(B, T, F)`` -> ``(emotion (B, T, 25), threedmm (B, T, 58))``."""
+        return self.decoder(self.denormalize(z))
+
+    def diffusion_loss(self, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """L1 eps-prediction loss on windows ``x0, cond (N, L, F)`` (normalised latents)."""
+        N = x0.shape[0]
+        x0 = x0.transpose(1, 2)  # (N, F, L)
+        if not self.config.use_diffusion:  # ablation: regress x0 directly from the condition
+            pred = self.unet(torch.zeros_like(x0), torch.zeros(N, dtype=torch.long, device=x0.device), cond)
+            return (pred - x0).abs().mean()
+        t = torch.randint(0, self.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
+        eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
+        x_t = self.scheduler.add_noise(x0, eps, t)
+        return (self.unet(x_t, t, cond) - eps).abs().mean()
+
+    @torch.no_grad()
+    def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
+        """Normalised condition windows ``(N, L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each)."""
+        N, L, F = cond.shape
+        if not self.config.use_diffusion:
+            zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
+            return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond).transpose(1, 2)
+        x = torch.randn((N, F, L), generator=generator, device=generator.device).to(cond.device)  # x_T
+        for t in self.scheduler.timesteps:
+            eps = self.unet(x, torch.full((N,), int(t), device=cond.device, dtype=torch.long), cond)
+            x, _ = self.scheduler.step(eps, int(t), x, eta=self.config.eta, generator=generator)
+        return x.transpose(1, 2)  # (N, L, F)
+
+    @torch.no_grad()
+    def generate(self, streams: dict[str, torch.Tensor], *, num_samples: int,
+                 generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Speaker streams ``(B, T, D)`` -> ``(emotion (B, S, T, 25), threedmm (B, S, T, 58))``.
+
+        All S generations x B speakers x W windows run as one batched DDIM loop.
+        """
+        L = self.config.window
+        streams, T = pad_streams(streams, L)
+        cond = self.encode(streams)  # (B, T', F)
+        B, Tp, F = cond.shape
+        W = Tp // L
+        cond = cond.reshape(B, 1, W, L, F).expand(B, num_samples, W, L, F).reshape(-1, L, F)
+        x0 = self.sample_latents(cond, generator=generator)  # (B*S*W, L, F)
+        emotion, threedmm = self.decode(x0.reshape(B * num_samples, Tp, F))
+        return (emotion.reshape(B, num_samples, Tp, -1)[:, :, :T],
+                threedmm.reshape(B, num_samples, Tp, -1)[:, :, :T])
+
+
+def pad_streams(streams: dict[str, torch.Tensor], window: int) -> tuple[dict[str, torch.Tensor], int]:
+    """Zero-pad every ``(B, T, D)`` stream at the end to a multiple of ``window``; returns (padded, T)."""
+    T = next(iter(streams.values())).shape[1]
+    pad = (-T) % window
+    if pad == 0:
+        return streams, T
+    return {k: nn.functional.pad(v, (0, 0, 0, pad)) for k, v in streams.items()}, T

@@ -1,0 +1,30 @@
+"""Tiny ReactDiff configs and inputs for the tests (seconds on CPU)."""
+
+from __future__ import annotations
+
+import torch
+
+from react_bench.models.reactdiff import ReactDiffConfig
+from react_bench.models.reactdiff.encoder import stream_dims
+
+TINY = dict(
+    d_model=16, latent_dim=4, window=10, heads=2, encoder_layers=1, decoder_layers=1, unet_channels=16,
+    cond_dim=16, train_timesteps=100, inference_steps=5, stage1_epochs=1, stage2_epochs=2,
+    batch_size=4, crop_windows=2, stage2_batch_size=64, max_train_seconds=None, dropout=0.1,
+)
+
+
+def random_streams(config: ReactDiffConfig, B: int, T: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """``{stream: (B, T, D)}`` standard-normal inputs for every stream the config reads."""
+    g = torch.Generator().manual_seed(seed)
+    return {n: torch.randn(B, T, d, generator=g) for n, d in stream_dims(config).items()}
+
+
+def make_batch(config: ReactDiffConfig, B: int, T: int, seed: int = 0):
+    """A ``SpeakerBatch`` of random streams (the emotion stream as the batch's emotion)."""
+    from react_bench.submissions import SpeakerBatch
+
+    streams = random_streams(config, B, T, seed)
+    emotion = streams.pop("emotion") if "emotion" in streams else torch.zeros(B, T, 25)
+    return SpeakerBatch(emotion=emotion, threedmm=torch.zeros(B, T, 58), audio=torch.zeros(B, T * 640),
+                        indices=torch.arange(B), features=streams)

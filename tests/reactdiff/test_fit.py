@@ -1,0 +1,34 @@
+import torch
+
+from react_bench.data import ReactDataset
+from react_bench.models.reactdiff import ReactDiffSubmission
+from react_bench.submissions import SpeakerBatch
+
+from reactdiff_helpers import TINY, make_batch as _batch
+
+
+def test_fit_end_to_end_on_the_small_synthetic_set(synthetic_root):
+    train, val = ReactDataset(synthetic_root, "train"), ReactDataset(synthetic_root, "val")
+    sub = ReactDiffSubmission(**TINY)
+    before = {k: v.clone() for k, v in sub.model.state_dict().items()}
+    sub.fit(train, val=val, seed=0)
+    after = sub.model.state_dict()
+    assert not torch.equal(before["unet.inp.weight"], after["unet.inp.weight"])
+    assert not torch.equal(before["latent_std"], after["latent_std"])
+    assert not sub.model.training
+    test = ReactDataset(synthetic_root, "test")
+    k = slice(0, 2)
+    batch = SpeakerBatch(
+        emotion=torch.from_numpy(test.emotion("speaker")[k]), threedmm=torch.from_numpy(test.threedmm("speaker")[k]),
+        audio=torch.zeros(2, 1), indices=torch.arange(2),
+        features={n: torch.from_numpy(test.features(n, "speaker")[k]) for n in sub.required_features},
+    )
+    out = sub.generate(batch, num_samples=2, generator=torch.Generator().manual_seed(0))
+    assert out.emotion.shape == (2, 2, test.clip_frames, 25) and torch.isfinite(out.threedmm).all()
+
+
+def test_train_command_rejects_unknown_models_and_presets(tmp_path):
+    from react_bench.cli.main import main
+
+    assert main(["train", "mime", "--data", str(tmp_path)]) == 2
+    assert main(["train", "reactdiff", "--config", "huge", "--data", str(tmp_path)]) == 2

@@ -1,0 +1,60 @@
+import torch
+
+from react_bench.constants import AU_SLICE, FE_SLICE, VA_SLICE
+from react_bench.models.reactdiff import PAPER, ReactDiff, ReactDiffSubmission
+from react_bench.submissions import SpeakerBatch
+
+from reactdiff_helpers import TINY, make_batch as _batch, random_streams
+
+
+
+def test_generate_shapes_and_ranges():
+    sub = ReactDiffSubmission(**TINY)
+    out = sub.generate(_batch(sub.model_config, 2, 35), num_samples=10, generator=torch.Generator().manual_seed(0))
+    assert out.emotion.shape == (2, 10, 35, 25) and out.threedmm.shape == (2, 10, 35, 58)
+    e = out.emotion
+    assert (e[..., AU_SLICE] >= 0).all() and (e[..., AU_SLICE] <= 1).all()
+    assert (e[..., VA_SLICE].abs() <= 1).all()
+    torch.testing.assert_close(e[..., FE_SLICE].sum(-1), torch.ones(2, 10, 35))
+    assert not torch.equal(e[:, 0], e[:, 1])  # each generation draws its own x_T
+
+
+def test_eval_mode_same_generator_same_output():
+    sub = ReactDiffSubmission(**TINY)
+    sub.model.train()  # generate must switch dropout off by itself
+    batch = _batch(sub.model_config, 2, 20)
+    a = sub.generate(batch, num_samples=3, generator=torch.Generator().manual_seed(5))
+    b = sub.generate(batch, num_samples=3, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(a.emotion, b.emotion) and torch.equal(a.threedmm, b.threedmm)
+
+
+def test_latent_normalisation_inverts_exactly(tiny_config):
+    model = ReactDiff(tiny_config)
+    model.latent_mean.copy_(torch.randn(tiny_config.latent_dim, dtype=torch.float64).float())
+    model.latent_std.copy_(torch.rand(tiny_config.latent_dim) + 0.5)
+    z = torch.randn(3, 20, tiny_config.latent_dim)
+    torch.testing.assert_close(model.denormalize(model.normalize(z)), z, rtol=0, atol=1e-6)
+    # the decoder sees the de-normalised latent: decode(normalize(z)) == decoder(z)
+    model.eval()
+    torch.testing.assert_close(model.decode(model.normalize(z))[1], model.decoder(z)[1], rtol=1e-5, atol=1e-5)
+
+
+def test_paper_config_trains_one_step_and_samples_one_step():
+    model = ReactDiff(PAPER)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"paper config parameters: {n_params:,}")
+    streams = random_streams(PAPER, 1, 100)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=5e-4)
+    z = model.encode(streams)  # (1, 100, 128)
+    emotion, threedmm = model.decode(z)
+    loss = 10 * threedmm.pow(2).mean() + 10 * emotion.abs().mean()
+    L, F = PAPER.window, PAPER.latent_dim
+    windows = z.detach().reshape(-1, L, F)
+    loss = loss + model.diffusion_loss(windows, windows)
+    loss.backward()
+    opt.step()
+    model.eval()
+    model.scheduler.set_timesteps(1)
+    x0 = model.sample_latents(windows, generator=torch.Generator().manual_seed(0))
+    assert x0.shape == (2, L, F) and torch.isfinite(x0).all()
