@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUBMISSIONS="${SUBMISSIONS:-gt random mime meanseq meanfr oracle}"
+SUBMISSIONS="${SUBMISSIONS:-gt random mime meanseq meanfr oracle reactdiff}"
 RUNS="${RUNS:-runs}"
 DEVICE="${DEVICE:-cpu}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from react_bench.constants import NUM_GENERATIONS
 from react_bench.metrics.protocols import PROTOCOLS, REACT2024
@@ -66,4 +67,16 @@ def _run(args) -> int:
         print(f"latency per window: mean {latency['mean']:.2f} ms, p95 {latency['p95']:.2f} ms, "
               f"max {latency['max']:.2f} ms; real-time factor {online['real_time_factor']:.4f}")
     print(path / RESULTS)
+    _refresh_leaderboard(args)
     return 0
+
+
+def _refresh_leaderboard(args) -> None:
+    """Re-render ``<out>/leaderboard-<track>-<split>.md`` from every results file under ``--out``."""
+    from react_bench.leaderboard import leaderboard_records, leaderboard_text
+    from react_bench.utils import atomic_write_text
+
+    records = leaderboard_records(args.out, track=args.track, split=args.split, protocol=args.protocol)
+    table = Path(args.out) / f"leaderboard-{args.track}-{args.split}.md"
+    atomic_write_text(table, leaderboard_text(records, track=args.track))
+    print(f"leaderboard updated: {table}")

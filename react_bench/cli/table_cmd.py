@@ -27,16 +27,11 @@ def add_parser(subparsers) -> None:
 
 
 def _table(args) -> int:
-    from react_bench.leaderboard import build_tables, latest_runs, load_results, plot_leaderboard, render
+    from react_bench.leaderboard import leaderboard_records, leaderboard_text, plot_leaderboard
     from react_bench.utils import atomic_write_text
 
-    records = latest_runs(load_results(args.runs), track=args.track, split=args.split, protocol=args.protocol)
-    if not records:
-        raise FileNotFoundError(
-            f"no results for track {args.track!r}, split {args.split!r} under {args.runs!r}; "
-            f"run `react-bench run NAME --track {args.track}` first"
-        )
-    text = render(build_tables(records, track=args.track), fmt=args.fmt, title=f"Leaderboard: {args.track} track")
+    records = leaderboard_records(args.runs, track=args.track, split=args.split, protocol=args.protocol)
+    text = leaderboard_text(records, track=args.track, fmt=args.fmt)
     if args.out:
         atomic_write_text(args.out, text)
         print(args.out, file=sys.stderr)
