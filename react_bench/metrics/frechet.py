@@ -17,7 +17,7 @@ import torch
 
 from react_bench.metrics.checks import as_tensor, check_finite
 
-__all__ = ["frechet_distance", "gaussian_stats", "frechet_from_stats"]
+__all__ = ["frechet_distance", "frechet_of_sets", "gaussian_stats", "frechet_from_stats"]
 
 
 def gaussian_stats(feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,6 +71,11 @@ def frechet_distance(feats_a: Any, feats_b: Any, *, device=None) -> float:
             f"feats_a and feats_b must have the same feature dimension d; got {a.shape[1]} and {b.shape[1]}. "
             f"Extract both with the same feature extractor."
         )
+    return frechet_of_sets(a, b)
+
+
+def frechet_of_sets(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Kernel of :func:`frechet_distance`: ``(n, d)`` and ``(m, d)`` float64 tensors, trusted."""
     mu1, s1 = gaussian_stats(a)
     mu2, s2 = gaussian_stats(b)
     return frechet_from_stats(mu1, s1, mu2, s2)

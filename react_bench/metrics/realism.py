@@ -30,7 +30,7 @@ import torch
 
 from react_bench.constants import FPS
 from react_bench.metrics.checks import check_preds, check_same_frames, check_sequences
-from react_bench.metrics.frechet import frechet_distance, frechet_from_stats, gaussian_stats
+from react_bench.metrics.frechet import frechet_distance, frechet_of_sets
 
 __all__ = [
     "FRREA_FEATURE_VERSION",
@@ -111,9 +111,7 @@ def _fr_rea(fake: torch.Tensor, real: torch.Tensor) -> float:
             f"FRRea needs at least 2 feature windows per side; got {real_feats.shape[0]} real and "
             f"{fake_feats.shape[0]} generated. Score more speakers or longer sequences."
         )
-    mu1, s1 = gaussian_stats(real_feats)
-    mu2, s2 = gaussian_stats(fake_feats)
-    return frechet_from_stats(mu1, s1, mu2, s2)
+    return frechet_of_sets(real_feats, fake_feats)
 
 
 def build_fid_inception(inception_weights: str | os.PathLike, *, dims: int = 2048):
