@@ -45,6 +45,9 @@ class _ReactDiffBase(Submission):
             fit_model(self.model, train, val, seed=seed, device=self.device)
         self.model.eval()
 
+    def fit_config(self) -> dict:
+        return asdict(self.model_config)
+
     def state_dict(self) -> dict:
         state = {k: v.cpu() for k, v in self.model.state_dict().items()}
         return {

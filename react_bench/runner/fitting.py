@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+import react_bench
 from react_bench.submissions import Submission
 from react_bench.submissions.interface import checkpoint_path
 from react_bench.utils import atomic_write_bytes
@@ -30,10 +31,10 @@ def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, ope
     if not submission.needs_fit:
         return {"fitted": False}
     train = open_split(root, "train")
-    # The training data and the submission's configuration both decide the fitted state.
-    key = hashlib.sha256(
-        (train.fingerprint + json.dumps(submission.config, sort_keys=True, default=str)).encode()
-    ).hexdigest()
+    # The training data, the submission's effective configuration (defaults included) and the
+    # package version decide the fitted state: a change to any of them never loads a stale fit.
+    signature = {"config": submission.fit_config(), "react_bench": react_bench.__version__}
+    key = hashlib.sha256((train.fingerprint + json.dumps(signature, sort_keys=True, default=str)).encode()).hexdigest()
     path = checkpoint_path(out, submission.name, key, seed)
     if path.exists():
         start = time.perf_counter()
@@ -46,7 +47,7 @@ def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, ope
     submission.fit(train, val=val, seed=seed)
     seconds = time.perf_counter() - start
     buffer = io.BytesIO()
-    torch.save({"state_dict": submission.state_dict(), "config": submission.config, "seed": seed,
+    torch.save({"state_dict": submission.state_dict(), "config": submission.fit_config(), "seed": seed,
                 "train_fingerprint": train.fingerprint}, buffer)
     atomic_write_bytes(path, buffer.getvalue())
     return {"fitted": True, "checkpoint": str(path), "loaded": False, "seconds": seconds}

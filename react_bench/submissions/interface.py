@@ -108,6 +108,14 @@ class Submission:
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
         """Learn from the training split (model selection on ``val`` only, never on test)."""
 
+    def fit_config(self) -> dict:
+        """Everything besides the training data and seed that decides the fitted state.
+
+        It keys the runner's checkpoint cache. The default is the constructor options; a
+        submission whose defaults live elsewhere (a config dataclass) returns its effective config.
+        """
+        return dict(self.config)
+
     def state_dict(self) -> dict:
         """Everything needed to generate after :meth:`fit`, for the runner's checkpoint cache."""
         return {}

@@ -73,3 +73,16 @@ def test_a_finished_command_run_again_makes_a_new_run(synthetic_root, tmp_path):
     first = run("mime", synthetic_root, tmp_path / "runs")
     second = run("mime", synthetic_root, tmp_path / "runs")
     assert first != second and (first / "results.json").exists() and (second / "results.json").exists()
+
+
+def test_a_changed_effective_config_refits(synthetic_root, tmp_path, monkeypatch):
+    # The cache key is the submission's effective configuration (fit_config), not only the options
+    # passed on the command line: a changed default must not load a stale checkpoint.
+    calls = []
+    cls = get_submission("meanseq")
+    original = cls.fit
+    monkeypatch.setattr(cls, "fit", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    run("meanseq", synthetic_root, tmp_path / "runs")
+    monkeypatch.setattr(cls, "fit_config", lambda self: {"default_changed": True})
+    run("meanseq", synthetic_root, tmp_path / "runs")
+    assert len(calls) == 2
