@@ -58,6 +58,7 @@ def build_results(
             "name": cls.name,
             "description": describe(cls),
             "config": submission.config,
+            "effective_config": submission.fit_config(),
             "needs_fit": cls.needs_fit,
             "produces_3dmm": cls.produces_3dmm,
             "fit": fit,
