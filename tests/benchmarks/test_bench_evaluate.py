@@ -2,7 +2,7 @@
 official scripts' way: loops over speakers x generations x neighbours, 99 lags x 25 corrcoef, tslearn
 DTW per pair and group), timed in one run, results checked equal, the ratio printed per metric.
 
-Run: pytest tests/benchmarks/test_bench_evaluate.py -o addopts="" -s
+Run: pytest tests/benchmarks/test_bench_evaluate.py --benchmark-only -s
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 binary AUs), beside the straightforward loop reference of the same work. Prints the ratio and stores
 it in ``benchmark.extra_info``; no wall-clock bound is asserted.
 
-Run: pytest tests/benchmarks/test_bench_metrics.py -o addopts="" -s
+Run: pytest tests/benchmarks/test_bench_metrics.py --benchmark-only -s
 """
 
 from __future__ import annotations
