@@ -21,6 +21,15 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path: Path) -> Path:
+    """Lay out ``fig``, write it to ``path`` as a PNG (folders made as needed), close it."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_reaction_curves(record: dict, real_listener: np.ndarray | None, out: Path, *, speaker: int = 0,
                          generations: int = 3) -> Path:
     """PNG of ``generations`` generated reactions of one speaker sample vs the real listener ``(T, 25)``."""
@@ -40,12 +49,7 @@ def plot_reaction_curves(record: dict, real_listener: np.ndarray | None, out: Pa
     axes[0].legend(loc="upper right", fontsize=7, ncol=4)
     axes[-1].set_xlabel("time (s)")
     fig.suptitle(f"{name} ({record['track']}, {record['split']}): speaker sample {speaker}")
-    fig.tight_layout()
-    path = Path(out) / f"curves_{record['track']}_{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, Path(out) / f"curves_{record['track']}_{name}.png")
 
 
 def plot_appropriateness_vs_diversity(records: list[dict], out: Path, *, track: str,
@@ -68,12 +72,7 @@ def plot_appropriateness_vs_diversity(records: list[dict], out: Path, *, track: 
     ax.set_title(f"Appropriateness vs diversity ({track} track)")
     ax.margins(0.15)  # room for the labels
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(out) / f"appropriateness_vs_diversity_{track}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, Path(out) / f"appropriateness_vs_diversity_{track}.png")
 
 
 def plot_leaderboard(records: list[dict], out: Path, *, track: str, speaker: int = 0) -> list[Path]:
