@@ -31,12 +31,18 @@ class ReactDiffConfig:
     causal: bool = True  # frame-causal attention everywhere: one model serves both tracks
     unet_channels: int = 64  # base width of the 1-D UNet
     cond_dim: int = 128  # size of z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper 1024)
+    cond_lags: tuple[int, ...] = (0, 12, 25, 37)  # frames: the speaker latent delayed by each lag is concatenated
+    # frame by frame to the UNet input (a listener follows the speaker 0.2-1.5 s late); each lag <= window,
+    # since a listener window sees the speaker's previous window and its own, never a later one
     # --- diffusion ----------------------------------------------------------------------------
     use_diffusion: bool = True  # ablation reactdiff-nodiffusion: regress x0 from the condition instead
     train_timesteps: int = 1000  # diffusion steps of the forward process
     inference_steps: int = 20  # DDIM sampling steps (paper 20)
     beta_schedule: str = "linear"  # "linear" or "cosine"
     eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
+    temperature: float = 1.0  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
+    cond_drop_prob: float = 0.1  # share of stage-2 windows trained with the null condition (classifier-free guidance)
+    guidance_scale: float = 1.0  # eps = eps_null + w (eps_cond - eps_null) at sampling; 1: plain conditional
     # --- training -----------------------------------------------------------------------------
     stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
     stage2_epochs: int = 90  # diffusion epochs (MMT and decoder frozen); 40 + 90 train in ~10 min on 2 CPU cores

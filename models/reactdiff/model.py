@@ -55,7 +55,7 @@ class ReactDiff(nn.Module):
         return self.decoder(self.denormalize(z))
 
     def diffusion_loss(self, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """L1 eps-prediction loss on windows ``x0, cond (N, L, F)`` (normalised latents)."""
+        """L1 eps-prediction loss on windows ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents)."""
         N = x0.shape[0]
         x0 = x0.transpose(1, 2)  # (N, F, L)
         if not self.config.use_diffusion:  # ablation: regress x0 directly from the condition
@@ -68,14 +68,26 @@ class ReactDiff(nn.Module):
 
     @torch.no_grad()
     def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
-        """Normalised condition windows ``(N, L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each)."""
-        N, L, F = cond.shape
+        """Normalised condition windows ``(N, 2L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each).
+
+        x_T is drawn from N(0, temperature^2) (``config.temperature``); with ``guidance_scale`` w != 1
+        the noise estimate is ``eps_null + w (eps_cond - eps_null)`` (classifier-free guidance; the
+        null condition is zeros, the mean latent, as in training with ``cond_drop_prob``).
+        """
+        N, L, F = cond.shape[0], self.config.window, cond.shape[2]
         if not self.config.use_diffusion:
             zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
             return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond).transpose(1, 2)
         x = torch.randn((N, F, L), generator=generator, device=generator.device).to(cond.device)  # x_T
+        x = x * self.config.temperature
+        w = self.config.guidance_scale
         for t in self.scheduler.timesteps:
-            eps = self.unet(x, torch.full((N,), int(t), device=cond.device, dtype=torch.long), cond)
+            t_batch = torch.full((N,), int(t), device=cond.device, dtype=torch.long)
+            if w == 1.0:
+                eps = self.unet(x, t_batch, cond)
+            else:  # classifier-free guidance: conditional and null-condition eps in one batch
+                eps_cond, eps_null = self.unet(x.repeat(2, 1, 1), t_batch.repeat(2), torch.cat([cond, torch.zeros_like(cond)])).chunk(2)
+                eps = eps_null + w * (eps_cond - eps_null)
             x, _ = self.scheduler.step(eps, int(t), x, eta=self.config.eta, generator=generator)
         return x.transpose(1, 2)  # (N, L, F)
 
@@ -88,14 +100,25 @@ class ReactDiff(nn.Module):
         """
         L = self.config.window
         streams, T = pad_streams(streams, L)
-        cond = self.encode(streams)  # (B, T', F)
-        B, Tp, F = cond.shape
-        W = Tp // L
-        cond = cond.reshape(B, 1, W, L, F).expand(B, num_samples, W, L, F).reshape(-1, L, F)
+        cond = condition_windows(self.encode(streams), L)  # (B, W, 2L, F)
+        B, W, _, F = cond.shape
+        Tp = W * L
+        cond = cond[:, None].expand(B, num_samples, W, 2 * L, F).reshape(-1, 2 * L, F)
         x0 = self.sample_latents(cond, generator=generator)  # (B*S*W, L, F)
         emotion, threedmm = self.decode(x0.reshape(B * num_samples, Tp, F))
         return (emotion.reshape(B, num_samples, Tp, -1)[:, :, :T],
                 threedmm.reshape(B, num_samples, Tp, -1)[:, :, :T])
+
+
+def condition_windows(z: torch.Tensor, window: int) -> torch.Tensor:
+    """Speaker latents ``(B, T, F)`` (T a multiple of ``window``) -> ``(B, W, 2 window, F)``.
+
+    Window w holds the speaker's windows w - 1 and w (zeros, the mean latent, before the clip starts):
+    what a listener window may depend on, never a later frame.
+    """
+    B, T, F = z.shape
+    padded = nn.functional.pad(z, (0, 0, window, 0))  # (B, T + window, F)
+    return padded.unfold(1, 2 * window, window).transpose(2, 3)  # (B, W, 2 window, F)
 
 
 def pad_streams(streams: dict[str, torch.Tensor], window: int) -> tuple[dict[str, torch.Tensor], int]:

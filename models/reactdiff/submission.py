@@ -2,7 +2,7 @@
 
 Online track (``reset``/``step``): natively causal. The model's attention is frame-causal, so
 each ``step`` runs the encoder over the speaker prefix received so far (never a future frame),
-samples only the new window's latents (conditioned on the speaker window just received, whose
+samples only the new window's latents (conditioned on the speaker's previous and current windows, whose
 latents already summarise the past), and decodes the listener prefix with the causal decoder,
 keeping the new window's frames.
 """
@@ -18,7 +18,7 @@ from react_bench.submissions import Reactions, SpeakerBatch, Submission, registe
 
 from .config import PRESETS, ReactDiffConfig
 from .encoder import SPEAKER_EMOTION, stream_dims
-from .model import ReactDiff, pad_streams
+from .model import ReactDiff, condition_windows, pad_streams
 from .train import fit as fit_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,15 +107,15 @@ class _ReactDiffBase(Submission):
         self._prefix = prefix
         with _threads(self.model_config.num_threads):
             padded, total = pad_streams(prefix, L)
-            cond = m.encode(padded)  # (B, T', F): causal, so frames <= total are final
-            B, Tp, F = cond.shape
+            cond = condition_windows(m.encode(padded), L)  # (B, W, 2L, F): causal, so frames <= total are final
+            B, _, _, F = cond.shape
             S = self._stream_samples
             done = 0 if self._latents is None else self._latents.shape[1]
             first_window = done // L  # windows before it are fully sampled already
             keep = self._latents[:, : first_window * L] if self._latents is not None else cond.new_zeros(B * S, 0, F)
-            todo = cond[:, first_window * L:]  # (B, k*L, F) windows touched by this chunk
-            k = todo.shape[1] // L
-            todo = todo.reshape(B, 1, k, L, F).expand(B, S, k, L, F).reshape(-1, L, F)
+            todo = cond[:, first_window:]  # (B, k, 2L, F) windows touched by this chunk
+            k = todo.shape[1]
+            todo = todo[:, None].expand(B, S, k, 2 * L, F).reshape(-1, 2 * L, F)
             x0 = m.sample_latents(todo, generator=self._stream_generator).reshape(B * S, k * L, F)
             latents = torch.cat([keep, x0], dim=1)[:, :total]  # (B*S, total, F)
             self._latents = latents if total % L == 0 else latents[:, : first_window * L]

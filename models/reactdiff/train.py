@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .encoder import SPEAKER_EMOTION, stream_dims
-from .model import ReactDiff
+from .model import ReactDiff, condition_windows
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
@@ -78,25 +78,32 @@ def reconstruction_loss(model: ReactDiff, streams, emotion, threedmm) -> torch.T
 def fit(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
         device: torch.device | str = "cpu", log=print) -> ReactDiff:
     """Train both stages in place; returns the EMA model (selected on ``val``) to sample with."""
+    start = time.perf_counter()
+    budget = model.config.max_train_seconds
+    fit_autoencoder(model, train, val, seed=seed, device=device, log=log,
+                    max_seconds=None if budget is None else 0.4 * budget)
+    fit_diffusion(model, train, val, seed=seed, device=device, log=log,
+                  max_seconds=None if budget is None else budget - (time.perf_counter() - start))
+    log(f"trained in {time.perf_counter() - start:.0f} s")
+    return model.eval()
+
+
+def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
+                    device: torch.device | str = "cpu", log=print, max_seconds: float | None = None) -> None:
+    """Stage 1: MMT + decoder reconstruct the listener's own reaction; sets the input and latent statistics."""
     c = model.config
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     L = c.window
     start = time.perf_counter()
-    budget = c.max_train_seconds
-    stage1_budget = None if budget is None else 0.4 * budget
-
     streams = load_streams(train, "listener", model)
     emotion, threedmm = _targets(train)
     T = _usable_frames(emotion.shape[1], L)
     model.encoder.set_input_stats({n: (x.reshape(-1, x.shape[-1]).mean(0), x.reshape(-1, x.shape[-1]).std(0))
                                    for n, x in streams.items()})
-    val_data = None
-    if val is not None:
-        val_data = (load_streams(val, "listener", model), *_targets(val), load_streams(val, "speaker", model))
+    val_data = (load_streams(val, "listener", model), *_targets(val)) if val is not None else None
     model.to(device)
 
-    # --- stage 1: MMT + decoder reconstruct the listener's own reaction -------------------------
     params = list(model.encoder.parameters()) + list(model.decoder.parameters())
     opt = torch.optim.AdamW(params, lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
     ema = EMA(model, c.ema_decay)
@@ -118,23 +125,37 @@ def fit(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, 
         if score < best:
             best, best_state = score, copy.deepcopy(ema.module.state_dict())
         log(f"stage 1 epoch {epoch + 1}: train {loss.item():.4f} val {score:.4f}")
-        if stage1_budget is not None and time.perf_counter() - start > stage1_budget:
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
     model.load_state_dict(best_state)
 
-    # --- latent statistics and windows (frozen MMT) ------------------------------------------------
+    # latent statistics of the frozen MMT over the training listeners
     model.eval()
-    with torch.no_grad():
-        z = _encode_raw(model, streams, T, device)  # (N, T, F)
-        model.latent_mean.copy_(z.reshape(-1, z.shape[-1]).mean(0))
-        model.latent_std.copy_(z.reshape(-1, z.shape[-1]).std(0).clamp_min(1e-5))
-        x0 = model.normalize(z).reshape(-1, L, c.latent_dim)
-        cond = model.normalize(_encode_raw(model, load_streams(train, "speaker", model), T, device)).reshape(-1, L, c.latent_dim)
-        if val_data:
-            vx0 = model.normalize(_encode_raw(model, val_data[0], T, device)).reshape(-1, L, c.latent_dim)
-            vcond = model.normalize(_encode_raw(model, val_data[3], T, device)).reshape(-1, L, c.latent_dim)
+    z = _encode_raw(model, streams, T, device)  # (N, T, F)
+    model.latent_mean.copy_(z.reshape(-1, z.shape[-1]).mean(0))
+    model.latent_std.copy_(z.reshape(-1, z.shape[-1]).std(0).clamp_min(1e-5))
 
-    # --- stage 2: the UNet learns eps on listener latents given speaker latents ----------------
+
+def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
+                  device: torch.device | str = "cpu", log=print, max_seconds: float | None = None) -> None:
+    """Stage 2 (MMT and decoder frozen): the UNet learns eps on listener latents given speaker latents.
+
+    With ``cond_drop_prob > 0`` a random share of the windows sees the null condition (zeros: the
+    mean latent), so the same network also predicts unconditional eps (classifier-free guidance).
+    """
+    c = model.config
+    torch.manual_seed(seed + 1)
+    gen = torch.Generator().manual_seed(seed + 1)
+    L = c.window
+    start = time.perf_counter()
+    model.to(device).eval()
+    T = _usable_frames(train.emotion("listener").shape[1], L)
+    x0 = model.normalize(_encode_raw(model, load_streams(train, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
+    cond = _condition(model, load_streams(train, "speaker", model), T, device)
+    if val is not None:
+        vx0 = model.normalize(_encode_raw(model, load_streams(val, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
+        vcond = _condition(model, load_streams(val, "speaker", model), T, device)
+
     for p in list(model.encoder.parameters()) + list(model.decoder.parameters()):
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.unet.parameters(), lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
@@ -143,26 +164,29 @@ def fit(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, 
     for epoch in range(c.stage2_epochs):
         model.unet.train()
         for idx in torch.randperm(x0.shape[0], generator=gen).split(c.stage2_batch_size):
-            loss = model.diffusion_loss(x0[idx], cond[idx], gen)
+            batch_cond = cond[idx]
+            if c.cond_drop_prob > 0:
+                keep = torch.rand(len(idx), generator=gen) >= c.cond_drop_prob
+                batch_cond = batch_cond * keep[:, None, None]
+            loss = model.diffusion_loss(x0[idx], batch_cond, gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.unet.parameters(), 1.0)
             opt.step()
             ema.update(model)
-        last = epoch + 1 == c.stage2_epochs or (budget is not None and time.perf_counter() - start > budget)
-        if val_data and (epoch % 5 == 4 or last):
+        last = epoch + 1 == c.stage2_epochs or (max_seconds is not None and time.perf_counter() - start > max_seconds)
+        if val is not None and (epoch % 5 == 4 or last):
             with torch.no_grad():
                 score = float(ema.module.diffusion_loss(vx0, vcond, torch.Generator().manual_seed(1234)))
             if score < best:
                 best, best_state = score, copy.deepcopy(ema.module.state_dict())
             log(f"stage 2 epoch {epoch + 1}: train {loss.item():.4f} val {score:.4f}")
-        elif not val_data:
+        elif val is None:
             best_state = copy.deepcopy(ema.module.state_dict())
         if last:
             break
     model.load_state_dict(best_state)
-    log(f"trained in {time.perf_counter() - start:.0f} s")
-    return model.eval()
+    model.eval()
 
 
 @torch.no_grad()
@@ -173,7 +197,15 @@ def _encode_raw(model: ReactDiff, streams, T: int, device, chunk: int = 32) -> t
 
 
 @torch.no_grad()
+def _condition(model: ReactDiff, speaker_streams, T: int, device) -> torch.Tensor:
+    """Speaker streams -> condition windows ``(N * W, 2L, F)``, in the order of the listener windows."""
+    L = model.config.window
+    cond = condition_windows(model.normalize(_encode_raw(model, speaker_streams, T, device)), L)
+    return cond.reshape(-1, 2 * L, model.config.latent_dim)
+
+
+@torch.no_grad()
 def _val_stage1(model: ReactDiff, val_data, T: int, device) -> float:
-    streams, emotion, threedmm, _ = val_data
+    streams, emotion, threedmm = val_data
     streams = {n: x[:, :T].to(device) for n, x in streams.items()}
     return float(reconstruction_loss(model, streams, emotion[:, :T].to(device), threedmm[:, :T].to(device)))

@@ -1,12 +1,15 @@
 """The noise network: a small 1-D UNet over the frames of a latent window (Diffusion Autoencoders style).
 
-Input ``x_t`` is ``(N, F, L)`` (latent channels x window frames). Conditioning:
+Input ``x_t`` is ``(N, F, L)`` (latent channels x window frames); the condition is the speaker's
+latent over the previous and the current window, ``(N, 2L, F)``. Conditioning:
 
-- ``z_bc = GroupNorm(MLP(flatten(speaker window latent)))`` (paper, ``cond_dim``-d) is added to the
-  timestep embedding, and every residual block applies it as an adaptive GroupNorm scale/shift;
-- deviation: the speaker window latent is also concatenated frame by frame to the input channels,
-  so the network sees *when* in the window the speaker did something (the lagged following that
-  drives appropriateness); a flattened global vector alone loses that alignment at this size.
+- ``z_bc = GroupNorm(MLP(flatten(speaker window latent)))`` (paper, ``cond_dim``-d, the current
+  window) is added to the timestep embedding, and every residual block applies it as an adaptive
+  GroupNorm scale/shift;
+- deviation: the speaker latent delayed by each of ``cond_lags`` frames is also concatenated frame
+  by frame to the input channels, so the network sees *when* the speaker did something, including
+  late in the previous window (the lagged following that drives appropriateness); a flattened
+  global vector alone loses that alignment at this size.
 """
 
 from __future__ import annotations
@@ -42,17 +45,19 @@ class ResBlock(nn.Module):
 
 
 class UNet1D(nn.Module):
-    """``eps(x_t (N, F, L), t (N,), cond (N, L, F))`` -> ``(N, F, L)``."""
+    """``eps(x_t (N, F, L), t (N,), cond (N, 2L, F))`` -> ``(N, F, L)``."""
 
     def __init__(self, config: ReactDiffConfig) -> None:
         super().__init__()
         c = self.config = config
         ch, F, L = c.unet_channels, c.latent_dim, c.window
+        if not c.cond_lags or not all(0 <= lag <= L for lag in c.cond_lags):
+            raise ValueError(f"cond_lags must be a non-empty list of frame lags in [0, window={L}]; got {c.cond_lags}")
         self.time_mlp = nn.Sequential(nn.Linear(ch, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         # z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper Sec. 3.3)
         self.cond_mlp = nn.Sequential(nn.Linear(L * F, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         self.cond_norm = nn.GroupNorm(_groups(c.cond_dim), c.cond_dim)
-        self.inp = nn.Conv1d(2 * F, ch, 3, padding=1)
+        self.inp = nn.Conv1d(F * (1 + len(c.cond_lags)), ch, 3, padding=1)
         self.down1 = ResBlock(ch, ch, c.cond_dim, c.dropout)
         self.down = nn.Conv1d(ch, 2 * ch, 3, stride=2, padding=1)
         self.mid1 = ResBlock(2 * ch, 2 * ch, c.cond_dim, c.dropout)
@@ -63,9 +68,10 @@ class UNet1D(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         N, F, L = x.shape
-        z_bc = self.cond_norm(self.cond_mlp(cond.reshape(N, -1)))  # (N, cond_dim)
+        z_bc = self.cond_norm(self.cond_mlp(cond[:, L:].reshape(N, -1)))  # (N, cond_dim), current window
         emb = self.time_mlp(sinusoidal(t, self.config.unet_channels)) + z_bc  # (N, cond_dim)
-        h0 = self.inp(torch.cat([x, cond.transpose(1, 2)], dim=1))  # (N, ch, L)
+        lagged = [cond[:, L - lag: 2 * L - lag].transpose(1, 2) for lag in self.config.cond_lags]  # (N, F, L) each
+        h0 = self.inp(torch.cat([x, *lagged], dim=1))  # (N, ch, L)
         h1 = self.down1(h0, emb)  # (N, ch, L)
         h = self.down(h1)  # (N, 2ch, ceil(L/2))
         h = self.mid2(self.mid1(h, emb), emb)

@@ -10,7 +10,12 @@ it is ``(N, N)``, 0/1, with no empty row). Otherwise it is built from the data w
    in valence/arousal units ([-1, 1] scale).
 3. ``M[k, j] = 1`` when ``d(k, j) <= APPROPRIATENESS_THRESHOLD``: a reaction to a speaker whose
    affect was like speaker k's is appropriate for k. ``d(k, k) = 0``, so a sample's own
-   listener is always appropriate and no row is empty; M is symmetric.
+   listener is always appropriate and no row is empty.
+4. No leak of the input: ``M[k, j] = 0`` when listener reaction j *is* speaker k's own clip
+   (``j != k``). In a mirrored split, sample j = k +- N/2 has speaker k's behaviour as its
+   listener reaction; rule 3 alone marks it appropriate whenever the two persons' affect was
+   alike, and then copying the input (Mime) scores a perfect reaction for that speaker. Applied
+   when the clip paths are known (always, from a dataset); M stays symmetric.
 
 The rule is absolute (it does not depend on which other samples are in the split), so a pair's
 entry is the same in any split that holds both.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -40,11 +46,30 @@ def behaviour_summary(speaker_emotion: np.ndarray) -> np.ndarray:
     return np.asarray(speaker_emotion, dtype=np.float64)[..., VA_SLICE].mean(axis=1)
 
 
-def build_appropriateness(speaker_emotion: np.ndarray, *, threshold: float = APPROPRIATENESS_THRESHOLD) -> np.ndarray:
-    """``(N, N)`` uint8 matrix from ``(N, T, 25)`` speaker emotion by the rule of the module docstring."""
+def build_appropriateness(
+    speaker_emotion: np.ndarray,
+    *,
+    threshold: float = APPROPRIATENESS_THRESHOLD,
+    speaker_clips: Sequence[str] | None = None,
+    listener_clips: Sequence[str] | None = None,
+) -> np.ndarray:
+    """``(N, N)`` uint8 matrix from ``(N, T, 25)`` speaker emotion by the rule of the module docstring.
+
+    ``speaker_clips``/``listener_clips`` (N clip paths each, as ``ReactDataset.clip_paths``) turn on
+    rule 4: a listener reaction that is speaker k's own clip is not appropriate for k.
+    """
     summary = behaviour_summary(speaker_emotion)  # (N, 2)
     squared = ((summary[:, None, :] - summary[None, :, :]) ** 2).mean(axis=-1)  # (N, N)
     matrix = (np.sqrt(squared) <= threshold).astype(np.uint8)
+    if (speaker_clips is None) != (listener_clips is None):
+        raise ValueError("pass both speaker_clips and listener_clips (rule 4 compares them), or neither")
+    if speaker_clips is not None:
+        if not len(speaker_clips) == len(listener_clips) == len(matrix):
+            raise ValueError(
+                f"speaker_clips and listener_clips must hold one path per sample ({len(matrix)}); "
+                f"got {len(speaker_clips)} and {len(listener_clips)}"
+            )
+        matrix[np.asarray(speaker_clips, dtype=object)[:, None] == np.asarray(listener_clips, dtype=object)[None, :]] = 0
     np.fill_diagonal(matrix, 1)
     return matrix
 
@@ -71,8 +96,16 @@ def validate_appropriateness(matrix: np.ndarray, num_samples: int, *, source: st
     return matrix.astype(np.uint8)
 
 
-def load_or_build_appropriateness(root: str | os.PathLike, split: str, speaker_emotion: np.ndarray) -> np.ndarray:
-    """The official matrix of ``split`` if ``<root>/neighbour_emotion_<split>.npy`` exists, else the built one."""
+def load_or_build_appropriateness(
+    root: str | os.PathLike,
+    split: str,
+    speaker_emotion: np.ndarray,
+    *,
+    speaker_clips: Sequence[str] | None = None,
+    listener_clips: Sequence[str] | None = None,
+) -> np.ndarray:
+    """The official matrix of ``split`` if ``<root>/neighbour_emotion_<split>.npy`` exists (used as
+    given), else the one built by :func:`build_appropriateness`."""
     path = official_file(root, split)
     if path.is_file():
         try:
@@ -80,4 +113,4 @@ def load_or_build_appropriateness(root: str | os.PathLike, split: str, speaker_e
         except (ValueError, OSError, EOFError) as error:
             raise ValueError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
         return validate_appropriateness(matrix, len(speaker_emotion), source=str(path))
-    return build_appropriateness(speaker_emotion)
+    return build_appropriateness(speaker_emotion, speaker_clips=speaker_clips, listener_clips=listener_clips)

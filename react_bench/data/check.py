@@ -126,7 +126,8 @@ def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummar
 
     speaker_emotion = [emotions[s] for s, _ in dyads] + [emotions[l] for _, l in dyads]
     complete = all(e is not None and len(e) >= CLIP_FRAMES for e in speaker_emotion)
-    _check_matrix(root, split, 2 * len(dyads), speaker_emotion if complete else None, summary, problems)
+    clips = ([s for s, _ in dyads] + [l for _, l in dyads], [l for _, l in dyads] + [s for s, _ in dyads])
+    _check_matrix(root, split, 2 * len(dyads), speaker_emotion if complete else None, clips, summary, problems)
     return summary
 
 
@@ -209,8 +210,8 @@ def _emotion_problems(emotion: np.ndarray) -> list[str]:
 
 
 def _check_matrix(
-    root: Path, split: str, num_samples: int, speaker_emotion: list | None, summary: SplitSummary,
-    problems: list[Problem],
+    root: Path, split: str, num_samples: int, speaker_emotion: list | None,
+    clips: tuple[list[str], list[str]], summary: SplitSummary, problems: list[Problem],
 ) -> None:
     path = official_file(root, split)
     matrix = None
@@ -221,7 +222,9 @@ def _check_matrix(
         except (ValueError, OSError, EOFError) as error:
             problems.append(Problem(str(path), _reason(error, path)))
     elif speaker_emotion is not None:
-        matrix = build_appropriateness(np.stack([e[:CLIP_FRAMES] for e in speaker_emotion]))
+        matrix = build_appropriateness(
+            np.stack([e[:CLIP_FRAMES] for e in speaker_emotion]), speaker_clips=clips[0], listener_clips=clips[1]
+        )
         summary.matrix_source = "built"
     if matrix is not None:
         summary.matrix_density = float(matrix.mean())

@@ -188,7 +188,10 @@ class ReactDataset:
 
     @cached_property
     def _appropriateness(self) -> np.ndarray:
-        return load_or_build_appropriateness(self.root, self.split, self.emotion("speaker"))
+        return load_or_build_appropriateness(
+            self.root, self.split, self.emotion("speaker"),
+            speaker_clips=self.clip_paths("speaker"), listener_clips=self.clip_paths("listener"),
+        )
 
     @cached_property
     def fingerprint(self) -> str:

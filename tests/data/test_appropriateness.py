@@ -13,7 +13,7 @@ from react_bench.data import APPROPRIATENESS_THRESHOLD, ReactDataset, build_appr
 from react_bench.utils import sha256_array
 
 
-def _reference(speaker_emotion: np.ndarray, threshold: float) -> np.ndarray:
+def _reference(speaker_emotion: np.ndarray, threshold: float, speaker_clips=None, listener_clips=None) -> np.ndarray:
     """The documented rule, one pair at a time in plain Python."""
     n = len(speaker_emotion)
     means = [(float(np.mean(e[:, 15], dtype=np.float64)), float(np.mean(e[:, 16], dtype=np.float64))) for e in speaker_emotion]
@@ -22,6 +22,8 @@ def _reference(speaker_emotion: np.ndarray, threshold: float) -> np.ndarray:
         for j in range(n):
             distance = math.sqrt(((means[k][0] - means[j][0]) ** 2 + (means[k][1] - means[j][1]) ** 2) / 2)
             matrix[k, j] = 1 if k == j or distance <= threshold else 0
+            if k != j and speaker_clips is not None and listener_clips[j] == speaker_clips[k]:
+                matrix[k, j] = 0  # rule 4: the speaker's own clip is not a reaction to it
     return matrix
 
 
@@ -37,12 +39,42 @@ def test_built_matrix_properties_and_reference(n, seed, threshold):
     np.testing.assert_array_equal(matrix, _reference(emotion, threshold))
 
 
+@settings(max_examples=30, deadline=None)
+@given(dyads=st.integers(1, 6), seed=st.integers(0, 10_000), threshold=st.floats(0.0, 1.5))
+def test_mirrored_partner_is_never_appropriate(dyads, seed, threshold):
+    """Rule 4 on a mirrored split: sample k + D's listener is speaker k's own clip, so it never counts."""
+    rng = np.random.default_rng(seed)
+    persons = [f"s/{d}/p{i}" for d in range(dyads) for i in (1, 2)]
+    speaker_clips = persons[0::2] + persons[1::2]
+    listener_clips = persons[1::2] + persons[0::2]
+    emotion = rng.uniform(-1, 1, size=(2 * dyads, 20, 25)).astype(np.float32)
+    matrix = build_appropriateness(emotion, threshold=threshold, speaker_clips=speaker_clips, listener_clips=listener_clips)
+    n = 2 * dyads
+    assert all(matrix[k, (k + dyads) % n] == 0 for k in range(n))
+    assert (np.diag(matrix) == 1).all()
+    np.testing.assert_array_equal(matrix, matrix.T)
+    np.testing.assert_array_equal(matrix, _reference(emotion, threshold, speaker_clips, listener_clips))
+    without = build_appropriateness(emotion, threshold=threshold)  # rule 4 only removes entries
+    assert (matrix <= without).all()
+
+
+def test_clip_paths_must_come_in_pairs():
+    emotion = np.zeros((2, 20, 25), dtype=np.float32)
+    with pytest.raises(ValueError, match="both speaker_clips and listener_clips"):
+        build_appropriateness(emotion, speaker_clips=["a", "b"])
+    with pytest.raises(ValueError, match="one path per sample"):
+        build_appropriateness(emotion, speaker_clips=["a"], listener_clips=["b"])
+
+
 def test_dataset_matrix(synthetic_root):
     ds = ReactDataset(synthetic_root, "val")
     matrix = ds.appropriateness()
     assert matrix.shape == (len(ds), len(ds)) and matrix.dtype == np.uint8
     assert (np.diag(matrix) == 1).all()
-    np.testing.assert_array_equal(matrix, _reference(ds.emotion("speaker"), APPROPRIATENESS_THRESHOLD))
+    expected = _reference(ds.emotion("speaker"), APPROPRIATENESS_THRESHOLD, ds.clip_paths("speaker"), ds.clip_paths("listener"))
+    np.testing.assert_array_equal(matrix, expected)
+    half = len(ds) // 2
+    assert all(matrix[k, (k + half) % len(ds)] == 0 for k in range(len(ds)))
     assert ds.appropriateness_sha256 == sha256_array(matrix)
 
 

@@ -9,7 +9,7 @@ from react_bench.models.reactdiff.encoder import stream_dims
 
 TINY = dict(
     d_model=16, latent_dim=4, window=10, heads=2, encoder_layers=1, decoder_layers=1, unet_channels=16,
-    cond_dim=16, train_timesteps=100, inference_steps=5, stage1_epochs=1, stage2_epochs=2,
+    cond_dim=16, cond_lags=(0, 4, 9), train_timesteps=100, inference_steps=5, stage1_epochs=1, stage2_epochs=2,
     batch_size=4, crop_windows=2, stage2_batch_size=64, max_train_seconds=None, dropout=0.1,
 )
 

@@ -2,6 +2,7 @@ import torch
 
 from react_bench.constants import AU_SLICE, FE_SLICE, VA_SLICE
 from react_bench.models.reactdiff import PAPER, ReactDiff, ReactDiffSubmission
+from react_bench.models.reactdiff.model import condition_windows
 from react_bench.submissions import SpeakerBatch
 
 from reactdiff_helpers import TINY, make_batch as _batch, random_streams
@@ -51,10 +52,36 @@ def test_paper_config_trains_one_step_and_samples_one_step():
     loss = 10 * threedmm.pow(2).mean() + 10 * emotion.abs().mean()
     L, F = PAPER.window, PAPER.latent_dim
     windows = z.detach().reshape(-1, L, F)
-    loss = loss + model.diffusion_loss(windows, windows)
+    cond = condition_windows(z.detach(), L).reshape(-1, 2 * L, F)  # (2, 2L, F)
+    loss = loss + model.diffusion_loss(windows, cond)
     loss.backward()
     opt.step()
     model.eval()
     model.scheduler.set_timesteps(1)
-    x0 = model.sample_latents(windows, generator=torch.Generator().manual_seed(0))
+    x0 = model.sample_latents(cond, generator=torch.Generator().manual_seed(0))
     assert x0.shape == (2, L, F) and torch.isfinite(x0).all()
+
+
+def test_condition_windows_hold_previous_and_current_window():
+    z = torch.randn(2, 30, 3)
+    windows = condition_windows(z, 10)  # (2, 3, 20, 3)
+    assert windows.shape == (2, 3, 20, 3)
+    for w in range(3):
+        previous = z[:, (w - 1) * 10: w * 10] if w else torch.zeros(2, 10, 3)
+        assert torch.equal(windows[:, w, :10], previous)
+        assert torch.equal(windows[:, w, 10:], z[:, w * 10: (w + 1) * 10])
+
+
+def test_guided_sampling_matches_separate_conditional_and_null_passes(tiny_config):
+    config = tiny_config.replace(guidance_scale=2.5, temperature=0.7)
+    model = ReactDiff(config).eval()
+    L, F = config.window, config.latent_dim
+    cond = torch.randn(3, 2 * L, F)
+    got = model.sample_latents(cond, generator=torch.Generator().manual_seed(4))
+
+    x = torch.randn((3, F, L), generator=(g := torch.Generator().manual_seed(4))) * 0.7
+    for t in model.scheduler.timesteps:
+        tb = torch.full((3,), int(t), dtype=torch.long)
+        eps_cond, eps_null = model.unet(x, tb, cond), model.unet(x, tb, torch.zeros_like(cond))
+        x, _ = model.scheduler.step(eps_null + 2.5 * (eps_cond - eps_null), int(t), x, eta=config.eta, generator=g)
+    torch.testing.assert_close(got, x.transpose(1, 2), rtol=1e-4, atol=1e-5)
