@@ -40,9 +40,9 @@ class ReactDiffConfig:
     inference_steps: int = 20  # DDIM sampling steps (paper 20)
     beta_schedule: str = "linear"  # "linear" or "cosine"
     eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
-    temperature: float = 1.0  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
+    temperature: float = 0.6  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
     cond_drop_prob: float = 0.1  # share of stage-2 windows trained with the null condition (classifier-free guidance)
-    guidance_scale: float = 1.0  # eps = eps_null + w (eps_cond - eps_null) at sampling; 1: plain conditional
+    guidance_scale: float = 2.0  # eps = eps_null + w (eps_cond - eps_null) at sampling (chosen on val); 1: plain conditional
     # --- training -----------------------------------------------------------------------------
     stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
     stage2_epochs: int = 90  # diffusion epochs (MMT and decoder frozen); 40 + 90 train in ~10 min on 2 CPU cores

@@ -1,6 +1,6 @@
 """Online latency of the default (small) ReactDiff: one ``step`` = one 2 s window for 1 speaker x 10 reactions.
 
-Run with ``pytest tests/benchmarks/test_bench_reactdiff.py --benchmark-enable``. The real-time
+Run with ``pytest tests/benchmarks/test_bench_reactdiff.py --benchmark-only -s``. The real-time
 factor (latency / 2 s) is printed and stored in the benchmark's ``extra_info``; never asserted.
 """
 
