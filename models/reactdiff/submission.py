@@ -41,6 +41,10 @@ class _ReactDiffBase(Submission):
 
     # --- training, checkpoints --------------------------------------------------------------
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
+        # fresh weights drawn from the seed, so a fit never depends on the caller's global RNG state
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.model = ReactDiff(self.model_config).to(self.device)
         with _threads(self.model_config.num_threads):
             fit_model(self.model, train, val, seed=seed, device=self.device)
         self.model.eval()

@@ -27,6 +27,18 @@ def test_fit_end_to_end_on_the_small_synthetic_set(synthetic_root):
     assert out.emotion.shape == (2, 2, test.clip_frames, 25) and torch.isfinite(out.threedmm).all()
 
 
+def test_same_seed_same_weights(synthetic_root):
+    """Both stages are seeded: two fits with one seed give identical weights (different seeds do not)."""
+    train, val = ReactDataset(synthetic_root, "train"), ReactDataset(synthetic_root, "val")
+    states = []
+    for seed in (3, 3, 4):
+        sub = ReactDiffSubmission(**TINY)
+        sub.fit(train, val=val, seed=seed)
+        states.append(sub.model.state_dict())
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+    assert not torch.equal(states[0]["unet.inp.weight"], states[2]["unet.inp.weight"])
+
+
 def test_train_command_rejects_unknown_models_and_presets(tmp_path):
     from react_bench.cli.main import main
 
