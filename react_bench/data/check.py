@@ -23,7 +23,7 @@ import numpy as np
 
 from react_bench.constants import AU_SLICE, CLIP_FRAMES, FE_SLICE, FILE_FRAMES, FPS, MODALITY_DIRS, SPLITS, VA_SLICE
 from react_bench.data.appropriateness import build_appropriateness, official_file, validate_appropriateness
-from react_bench.data.io import clip_file, read_emotion, read_split, read_threedmm, read_wav, split_file
+from react_bench.data.io import clip_file, mirrored_clips, read_emotion, read_split, read_threedmm, read_wav, split_file
 
 FE_SUM_TOLERANCE = 1e-2
 """Largest accepted ``|sum of the 8 expression probabilities - 1|`` per row (CSV rounding is ~1e-4)."""
@@ -124,9 +124,9 @@ def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummar
                 continue
             emotions[clip] = _check_clip(root, split, clip, summary, problems)
 
-    speaker_emotion = [emotions[s] for s, _ in dyads] + [emotions[l] for _, l in dyads]
+    clips = mirrored_clips(dyads)
+    speaker_emotion = [emotions[clip] for clip in clips[0]]
     complete = all(e is not None and len(e) >= CLIP_FRAMES for e in speaker_emotion)
-    clips = ([s for s, _ in dyads] + [l for _, l in dyads], [l for _, l in dyads] + [s for s, _ in dyads])
     _check_matrix(root, split, 2 * len(dyads), speaker_emotion if complete else None, clips, summary, problems)
     return summary
 

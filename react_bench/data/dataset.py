@@ -26,7 +26,7 @@ from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, FPS, ROLES, 
 from react_bench.data.appropriateness import load_or_build_appropriateness
 from react_bench.data.features.base import Clip, FeatureExtractor, make_extractor
 from react_bench.data.feature_cache import FeatureCache, default_feature_cache_dir
-from react_bench.data.io import clip_file, read_emotion, read_split, read_threedmm, read_wav, split_file, to_mono_16k
+from react_bench.data.io import clip_file, mirrored_clips, read_emotion, read_split, read_threedmm, read_wav, split_file, to_mono_16k
 from react_bench.data.synth.generate import MARKER_FILE
 from react_bench.utils import sha256_array, sha256_files
 
@@ -98,7 +98,9 @@ class ReactDataset:
 
     def clip_paths(self, role: str) -> list[str]:
         """The N clip paths of ``role``, in sample order."""
-        return [self.clip_path(k, role) for k in range(len(self))]
+        _check_role(role)
+        speakers, listeners = mirrored_clips(self.dyads)
+        return speakers if role == "speaker" else listeners
 
     def file(self, modality: str, clip: str) -> Path:
         """Path of ``modality`` ("emotion", "3dmm", "audio", "video") of a clip of this split."""

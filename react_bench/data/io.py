@@ -46,6 +46,14 @@ def split_file(root: str | os.PathLike, split: str) -> Path:
 # --- split files ---------------------------------------------------------------------------
 
 
+def mirrored_clips(dyads: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """``(speaker clips, listener clips)``, 2 D each, in sample order for D dyads (docs/data.md):
+    sample ``k < D`` is row k as written, sample ``k + D`` is row k with the roles swapped."""
+    speakers = [speaker for speaker, _ in dyads] + [listener for _, listener in dyads]
+    listeners = [listener for _, listener in dyads] + [speaker for speaker, _ in dyads]
+    return speakers, listeners
+
+
 def read_split(path: str | os.PathLike) -> list[tuple[str, str]]:
     """Rows ``(speaker clip, listener clip)`` of a split CSV.
 
