@@ -1,8 +1,17 @@
 """The appropriateness matrix ``M (N, N)``: ``M[k, j] = 1`` when listener reaction j is an
 appropriate reaction to speaker k.
 
-When the official ``<root>/neighbour_emotion_<split>.npy`` exists it is used (after checking
-it is ``(N, N)``, 0/1, with no empty row). Otherwise it is built from the data with this rule:
+Where it comes from (:func:`appropriateness_source` names it, so results can say so):
+
+- ``"official-file"``: ``<root>/neighbour_emotion_<split>.npy`` exists; it is used as given, after
+  checking it is ``(N, N)``, 0/1, with no empty row;
+- ``"official-built"``: else, when ``<root>/data_indices.csv`` and
+  ``<root>/Approprirate_facial_reaction.npy`` exist, the official matrix is built from them with
+  ``tool/matrix_split.py``'s semantics (:mod:`react_bench.data.official_matrix`), then checked the same way;
+- ``"rule"``: else it is built from the data with the rule below. Scores on a real dataset under a
+  matrix built by rule do not compare with published ones.
+
+The rule:
 
 1. Summarise each speaker sample k by its mean valence and mean arousal over the clip:
    ``s_k = (mean_t V_k(t), mean_t A_k(t))`` (the affect a listener responds to).
@@ -30,6 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from react_bench.constants import VA_SLICE
+from react_bench.data.official_matrix import build_official_matrix, has_official_sources
 
 APPROPRIATENESS_THRESHOLD = 0.12
 """RMS valence/arousal distance at or below which two speaker behaviours count as alike (step 3).
@@ -96,6 +106,47 @@ def validate_appropriateness(matrix: np.ndarray, num_samples: int, *, source: st
     return matrix.astype(np.uint8)
 
 
+MATRIX_SOURCES = ("official-file", "official-built", "rule")
+"""Where a split's matrix comes from, in the order they are tried (module docstring)."""
+
+
+def appropriateness_source(root: str | os.PathLike, split: str) -> str:
+    """Which of :data:`MATRIX_SOURCES` :func:`load_or_build_appropriateness` uses for ``split`` under ``root``."""
+    if official_file(root, split).is_file():
+        return "official-file"
+    if has_official_sources(root):
+        return "official-built"
+    return "rule"
+
+
+def load_appropriateness(
+    root: str | os.PathLike,
+    split: str,
+    speaker_emotion: np.ndarray,
+    *,
+    speaker_clips: Sequence[str] | None = None,
+    listener_clips: Sequence[str] | None = None,
+) -> tuple[np.ndarray, str]:
+    """``((N, N) uint8 matrix, source)`` of ``split``, ``source`` one of :data:`MATRIX_SOURCES`.
+
+    ``speaker_emotion`` is ``(N, T, 25)``; it and the clip paths are used only by the rule.
+    """
+    source = appropriateness_source(root, split)
+    if source == "official-file":
+        path = official_file(root, split)
+        try:
+            matrix = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as error:
+            raise ValueError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
+        return validate_appropriateness(matrix, len(speaker_emotion), source=str(path)), source
+    if source == "official-built":
+        matrix = build_official_matrix(root, split)
+        built_from = f"built from {Path(root) / 'data_indices.csv'} and the all-data matrix"
+        return validate_appropriateness(matrix, len(speaker_emotion), source=built_from), source
+    matrix = build_appropriateness(speaker_emotion, speaker_clips=speaker_clips, listener_clips=listener_clips)
+    return matrix, source
+
+
 def load_or_build_appropriateness(
     root: str | os.PathLike,
     split: str,
@@ -104,13 +155,8 @@ def load_or_build_appropriateness(
     speaker_clips: Sequence[str] | None = None,
     listener_clips: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """The official matrix of ``split`` if ``<root>/neighbour_emotion_<split>.npy`` exists (used as
-    given), else the one built by :func:`build_appropriateness`."""
-    path = official_file(root, split)
-    if path.is_file():
-        try:
-            matrix = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
-            raise ValueError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
-        return validate_appropriateness(matrix, len(speaker_emotion), source=str(path))
-    return build_appropriateness(speaker_emotion, speaker_clips=speaker_clips, listener_clips=listener_clips)
+    """The ``(N, N)`` uint8 matrix of :func:`load_appropriateness`, without its source."""
+    matrix, _ = load_appropriateness(
+        root, split, speaker_emotion, speaker_clips=speaker_clips, listener_clips=listener_clips
+    )
+    return matrix
