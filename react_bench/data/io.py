@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import soundfile
 import torch
 import torchaudio
 
@@ -157,26 +158,25 @@ def read_threedmm(path: str | os.PathLike) -> np.ndarray:
 
 
 def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
-    """``(samples (L, C) float32 in [-1, 1], sample rate)`` of a PCM wav (8/16/32-bit)."""
+    """``(samples (L, C) float32 in [-1, 1], sample rate)`` of a wav file, read with libsndfile.
+
+    Any sample format that ``soundfile`` reads (8/16/24/32-bit PCM, float32/64,
+    WAVE_FORMAT_EXTENSIBLE headers), as the official loaders do (``sf.read`` in
+    ``extract_audio_features`` of baseline_react2024's ``dataset.py``). Integer PCM is scaled by
+    ``2 ** (bits - 1)`` (16-bit: ``x / 32768``, as :func:`pcm16_to_float`). The channels are kept;
+    :func:`to_mono_16k` averages them as the official loader does (``audio.mean(-1)``).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"audio file {path} not found; every clip of a split needs its Audio_files .wav")
     try:
-        with wave.open(str(path), "rb") as handle:
-            channels, width, rate = handle.getnchannels(), handle.getsampwidth(), handle.getframerate()
-            raw = handle.readframes(handle.getnframes())
-    except (wave.Error, EOFError, OSError) as error:
-        raise ValueError(f"audio file {path} is not a readable PCM wav ({error})") from None
-    dtypes = {1: np.uint8, 2: np.int16, 4: np.int32}
-    if width not in dtypes:
-        raise ValueError(f"audio file {path} has {8 * width}-bit samples; expected 8, 16 or 32-bit PCM")
-    samples = np.frombuffer(raw, dtype=dtypes[width])
-    samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)
-    if width == 1:
-        audio = (samples.astype(np.float32) - 128.0) / 128.0
-    else:
-        audio = samples.astype(np.float32) / float(np.iinfo(dtypes[width]).max + 1)
-    return audio, rate
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, TypeError, OSError) as error:
+        raise ValueError(
+            f"audio file {path} is not a readable audio file ({error}); re-encode it as a wav "
+            f"(e.g. `ffmpeg -i IN -c:a pcm_s16le OUT.wav`)"
+        ) from None
+    return np.ascontiguousarray(audio), int(rate)
 
 
 def write_wav_bytes(pcm: np.ndarray, sample_rate: int) -> bytes:
