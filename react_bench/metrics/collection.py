@@ -13,8 +13,17 @@ from typing import Any
 
 import torch
 
-from react_bench.metrics.checks import as_tensor, check_appropriate, check_preds, check_sequences
-from react_bench.metrics.evaluate import evaluate
+from react_bench.errors import BadInputError
+from react_bench.metrics.checks import (
+    MetricInputs,
+    as_tensor,
+    check_appropriate,
+    check_preds,
+    check_same_frames,
+    check_sequences,
+    check_speaker,
+)
+from react_bench.metrics.evaluate import evaluate_checked, selected_specs
 from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["ReactMetrics"]
@@ -42,7 +51,7 @@ class ReactMetrics:
         self.protocol = check_protocol(protocol)
         self.device = device
         self.rea = rea
-        self.targets = check_sequences(targets, "targets", device=device)
+        self.targets = check_sequences(targets, "targets", device=device, dtype=torch.float64)
         self.num_speakers = as_tensor(appropriate, "appropriate").shape[0]
         self.appropriate = check_appropriate(appropriate, self.num_speakers, self.targets.shape[0], device=self.targets.device)
         self.reset()
@@ -61,16 +70,16 @@ class ReactMetrics:
             speaker: ``(B, T, 25)`` their speaker sequences.
             indices: ``(B,)`` their sample indices in ``[0, N)`` (the split's order).
         """
-        p = check_preds(preds, device=self.targets.device)
-        s = check_sequences(speaker, "speaker", device=p.device)
+        p = check_preds(preds, device=self.targets.device, dtype=torch.float64)
+        check_same_frames(p, "preds", self.targets, "targets")
+        s = check_speaker(speaker, p)
         idx = torch.as_tensor(indices, dtype=torch.int64).flatten().to(p.device)
-        if not (p.shape[0] == s.shape[0] == idx.numel()):
-            raise ValueError(
-                f"update needs one speaker sequence and one index per row of preds; got preds {tuple(p.shape)}, "
-                f"speaker {tuple(s.shape)} and {idx.numel()} indices."
+        if p.shape[0] != idx.numel():
+            raise BadInputError(
+                f"update needs one index per row of preds; got preds {tuple(p.shape)} and {idx.numel()} indices."
             )
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.num_speakers):
-            raise ValueError(f"indices must lie in [0, {self.num_speakers}); got {idx.tolist()}.")
+            raise BadInputError(f"indices must lie in [0, {self.num_speakers}); got {idx.tolist()}.")
         self._preds.append(p)
         self._speaker.append(s)
         self._indices.append(idx)
@@ -107,18 +116,13 @@ class ReactMetrics:
         if idx.numel() == 0 or bool((counts != 1).any()):
             missing = int((counts == 0).sum())
             repeated = int((counts > 1).sum())
-            raise ValueError(
+            raise BadInputError(
                 f"compute needs every one of the {self.num_speakers} samples exactly once; {missing} missing, "
                 f"{repeated} given more than once. Call sync() first when running on several processes."
             )
         order = torch.argsort(idx)
-        return evaluate(
-            preds[order],
-            self.targets,
-            speaker[order],
-            self.appropriate,
-            protocol=self.protocol,
-            device=self.device,
-            rea=self.rea,
-            per_speaker=per_speaker,
-        )
+        # Every batch was validated by update and the targets and matrix at construction: no second check.
+        inputs = MetricInputs(preds=preds[order], targets=self.targets, speaker=speaker[order],
+                              appropriate=self.appropriate)
+        return evaluate_checked(inputs, selected_specs(self.protocol, None), protocol=self.protocol,
+                                rea=self.rea, per_speaker=per_speaker)

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from react_bench.metrics.checks import check_preds, check_reduction
+from react_bench.metrics.checks import check_min_speakers, check_preds, check_reduction
 
 __all__ = ["fr_div", "fr_var", "fr_dvs"]
 
@@ -41,14 +41,6 @@ def _fr_dvs_per_speaker(p: torch.Tensor) -> torch.Tensor:
     # sum_{k'} ||p_ki - p_k'i||^2 = N ||p_ki - mean_i||^2 + sum_{k'} ||p_k'i - mean_i||^2
     to_all = n * own + own.sum(dim=0, keepdim=True)  # (N, G)
     return to_all.sum(dim=1) / ((n - 1) * g * t * c)
-
-
-def _check_dvs(p: torch.Tensor) -> None:
-    if p.shape[0] < 2:
-        raise ValueError(
-            f"FRDvs compares different speakers and needs N >= 2; got preds of shape {tuple(p.shape)}. "
-            f"Score at least two speaker samples."
-        )
 
 
 def _reduce(per_speaker: torch.Tensor, reduction: str):
@@ -106,5 +98,5 @@ def fr_dvs(preds: Any, *, reduction: str = "mean", device=None):
     """
     check_reduction(reduction)
     p = check_preds(preds, device=device, dtype=torch.float64)
-    _check_dvs(p)
+    check_min_speakers(p, 2, "FRDvs")
     return _reduce(_fr_dvs_per_speaker(p), reduction)

@@ -21,11 +21,11 @@ import torch
 from react_bench.constants import AU_SLICE, FE_SLICE, NUM_AU, NUM_FE, VA_SLICE
 from react_bench.metrics import _dtw_numba, _dtw_torch
 from react_bench.metrics.checks import (
-    as_tensor,
     check_appropriate,
-    check_finite,
+    check_channels_match,
     check_preds,
     check_same_frames,
+    check_sequence_set,
     check_sequences,
 )
 
@@ -57,28 +57,6 @@ def _costs(x: torch.Tensor, y: torch.Tensor, qi: np.ndarray, ti: np.ndarray, gro
     return _dtw_torch.pair_costs(x.to(device), y.to(device), qt, tt, list(groups))
 
 
-def _check_dataset(x: Any, name: str, *, ndim: int) -> torch.Tensor:
-    """``x`` as ``(n, T, C)`` (``ndim=3``) or ``(T, C)`` (``ndim=2``); 1-D ``(T,)`` means one channel."""
-    t = as_tensor(x, name)
-    if t.ndim == ndim - 1:
-        t = t.unsqueeze(-1)  # tslearn's to_time_series: a 1-D series has one channel
-    if t.ndim != ndim:
-        doc = "(T, C) sequence" if ndim == 2 else "(n, T, C) set of sequences"
-        raise ValueError(f"{name} must be a {doc}; got shape {tuple(t.shape)}.")
-    if t.shape[-2] < 1 or t.shape[-1] < 1:
-        raise ValueError(f"{name} must have at least one frame and one channel; got shape {tuple(t.shape)}.")
-    check_finite(t, name)
-    return t
-
-
-def _check_channels_match(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
-    if a.shape[-1] != b.shape[-1]:
-        raise ValueError(
-            f"{a_name} and {b_name} must have the same number of channels C; got {a.shape[-1]} and "
-            f"{b.shape[-1]}. DTW compares frames channel by channel."
-        )
-
-
 def dtw(x: Any, y: Any) -> float:
     """DTW distance between two sequences, as ``tslearn.metrics.dtw``.
 
@@ -92,9 +70,9 @@ def dtw(x: Any, y: Any) -> float:
         >>> dtw([[0.0], [1.0], [2.0]], [[0.0], [2.0]])
         1.0
     """
-    xt = _check_dataset(x, "x", ndim=2)
-    yt = _check_dataset(y, "y", ndim=2)
-    _check_channels_match(xt, "x", yt, "y")
+    xt = check_sequence_set(x, "x", ndim=2)
+    yt = check_sequence_set(y, "y", ndim=2)
+    check_channels_match(xt, "x", yt, "y")
     zero = np.zeros(1, np.int64)
     acc = _costs(xt[None], yt[None], zero, zero, (0, xt.shape[-1]), xt.device)
     return float(acc[0, 0].sqrt())
@@ -116,7 +94,7 @@ def cdist_dtw(X: Any, Y: Any = None, *, device=None) -> np.ndarray:
         array([[0., 1.],
                [1., 0.]])
     """
-    Xt = _check_dataset(X, "X", ndim=3)
+    Xt = check_sequence_set(X, "X", ndim=3)
     dev = _resolve_device(Xt, device)
     groups = (0, Xt.shape[-1])
     n = Xt.shape[0]
@@ -127,8 +105,8 @@ def cdist_dtw(X: Any, Y: Any = None, *, device=None) -> np.ndarray:
         out[qi, ti] = acc
         out[ti, qi] = acc
         return out
-    Yt = _check_dataset(Y, "Y", ndim=3)
-    _check_channels_match(Xt, "X", Yt, "Y")
+    Yt = check_sequence_set(Y, "Y", ndim=3)
+    check_channels_match(Xt, "X", Yt, "Y")
     m = Yt.shape[0]
     qi, ti = (a.ravel() for a in np.indices((n, m)))
     return _costs(Xt, Yt, qi, ti, groups, dev)[:, 0].sqrt().cpu().numpy().reshape(n, m)
@@ -160,14 +138,21 @@ def pairwise_dtw(preds: Any, targets: Any, appropriate: Any = None, *, device=No
     """
     p = check_preds(preds)
     dev = _resolve_device(p, device)
-    t = check_sequences(as_tensor(targets, "targets"), "targets")
+    t = check_sequences(targets, "targets")
     check_same_frames(p, "preds", t, "targets")
-    N, G, T, C = p.shape
-    M = t.shape[0]
+    N, M = p.shape[0], t.shape[0]
     if appropriate is None:
         mask = np.ones((N, M), dtype=bool)
     else:
         mask = check_appropriate(appropriate, N, M).cpu().numpy()
+    return _pairwise_dtw(p, t, mask, dev)
+
+
+def _pairwise_dtw(p: torch.Tensor, t: torch.Tensor, mask: np.ndarray, dev: torch.device) -> torch.Tensor:
+    """Kernel of :func:`pairwise_dtw`: validated ``p (N, G, T, C)``, ``t (M, T, C)``, ``mask (N, M)`` bool
+    numpy -> ``(N, G, M)`` float64 on ``dev``, ``+inf`` where ``mask`` is False."""
+    N, G, T, C = p.shape
+    M = t.shape[0]
     k, j = np.nonzero(mask)
     i = np.arange(G)
     qi = (k[:, None] * G + i[None, :]).ravel()  # (pairs, G) flattened: query index k * G + i

@@ -1,4 +1,4 @@
-"""``evaluate``: the seven REACT metrics in one call, inputs validated once, seconds per metric."""
+"""``evaluate``: every metric of the metric table in one call, inputs validated once, seconds per metric."""
 
 from __future__ import annotations
 
@@ -8,31 +8,14 @@ from typing import Any
 
 import torch
 
-from react_bench.metrics.ccc import _fr_corr_per_speaker
-from react_bench.metrics.checks import as_tensor, check_appropriate, check_preds, check_same_frames, check_sequences
-from react_bench.metrics.diversity import _fr_div_per_speaker, _fr_dvs_per_speaker, _fr_var_per_speaker
-from react_bench.metrics.frdist import fr_dist
+from react_bench.errors import BadInputError, UnknownNameError
+from react_bench.metrics.checks import MetricInputs, check_metric_inputs
 from react_bench.metrics.frechet import frechet_distance
-from react_bench.metrics.protocols import CORRECTED, REACT2024, check_protocol
-from react_bench.metrics.realism import FRREA_FEATURE_VERSION, _fr_rea
-from react_bench.metrics.tlcc import _offsets, check_speaker
+from react_bench.metrics.protocols import REACT2024, check_protocol
+from react_bench.metrics.realism import FRREA_FEATURE_VERSION
+from react_bench.metrics.spec import METRIC_DIRECTIONS, METRIC_SPECS, METRICS, MetricSpec
 
 __all__ = ["evaluate", "METRIC_DIRECTIONS", "METRICS"]
-
-METRICS = ("FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea")
-"""The seven REACT2024 metrics, in the order of the challenge's tables."""
-
-METRIC_DIRECTIONS = {
-    "FRCorr": "higher",
-    "FRCorr_per_gen": "higher",
-    "FRDist": "lower",
-    "FRDiv": "higher",
-    "FRVar": "higher",
-    "FRDvs": "higher",
-    "FRSyn": "lower",
-    "FRRea": "lower",
-}
-"""Which way is better for each reported metric (the leaderboard ranks with it)."""
 
 USER_FEATURES = "user-features"
 """``frrea_feature_space`` when FRRea was computed on features the caller passed (``rea_features``)."""
@@ -87,10 +70,14 @@ def evaluate(
     device=None,
     rea: bool = True,
     rea_features: tuple[Any, Any] | None = None,
+    metrics: tuple[str, ...] | None = None,
     per_speaker: bool = False,
     cpu_threads: int | None = 1,
 ) -> dict:
-    """All REACT metrics of a set of generated reactions.
+    """All REACT metrics of a set of generated reactions (and react-bench's FREnergy).
+
+    The inputs are validated once, here; then every metric of :data:`~react_bench.metrics.spec.METRIC_SPECS`
+    reported under ``protocol`` runs its kernel on the validated tensors.
 
     Args:
         preds: ``(N, G, T, 25)`` generated reactions (T >= 51 for FRSyn).
@@ -102,15 +89,16 @@ def evaluate(
         rea: compute FRRea on the default feature space (``FRREA_FEATURE_VERSION``); ``False`` skips it.
         rea_features: ``(real (n, d), fake (m, d))`` features (e.g. Inception activations of rendered
             frames) to compute FRRea on instead; recorded as ``frrea_feature_space = "user-features"``.
+        metrics: names of the metrics to compute (default: all that ``protocol`` reports).
         per_speaker: also return ``per_speaker = {metric: [N floats]}`` (FRRea is a distance between
             two sets and has no per-speaker value).
         cpu_threads: torch threads for the torch metrics on the CPU (1: stable on a busy machine;
             None: torch's own setting). FRDist's numba kernel keeps its own thread count.
 
     Returns:
-        ``{"FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea"}`` as floats (``FRRea`` None
-        when disabled; ``FRDvs`` None when N = 1), ``"FRCorr_per_gen"`` under corrected, plus
-        ``protocol``, ``frrea_feature_space``, ``seconds`` (per metric) and the sizes N, G, T, M.
+        ``{"FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea", "FREnergy"}`` as floats
+        (``FRRea`` None when disabled; ``FRDvs`` None when N = 1), ``"FRCorr_per_gen"`` under corrected,
+        plus ``protocol``, ``frrea_feature_space``, ``seconds`` (per metric) and the sizes N, G, T, M.
 
     >>> import torch
     >>> seqs = torch.rand(2, 60, 25, generator=torch.Generator().manual_seed(0))
@@ -120,49 +108,36 @@ def evaluate(
     """
     check_protocol(protocol)
     if cpu_threads is not None and (not isinstance(cpu_threads, int) or cpu_threads < 1):
-        raise ValueError(f"cpu_threads must be a positive int or None; got {cpu_threads!r}.")
-    raw = as_tensor(preds, "preds", device=device)
-    p = check_preds(raw, dtype=torch.float64)
-    raw_targets = as_tensor(targets, "targets", device=p.device)
-    t = check_sequences(raw_targets, "targets", dtype=torch.float64)
-    check_same_frames(p, "preds", t, "targets")
-    a = check_appropriate(appropriate, p.shape[0], t.shape[0], device=p.device)
-    p, s = check_speaker(p, speaker)
-    n, g, frames, _ = p.shape
-    timer = _Timer(p.device)
+        raise BadInputError(f"cpu_threads must be a positive int or None; got {cpu_threads!r}.")
+    specs = selected_specs(protocol, metrics)
+    inputs = check_metric_inputs(preds, targets, speaker, appropriate, device=device)
+    return evaluate_checked(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
+                            per_speaker=per_speaker, cpu_threads=cpu_threads)
+
+
+def evaluate_checked(
+    inputs: MetricInputs, specs: list[MetricSpec], *, protocol: str, rea: bool = True,
+    rea_features: tuple[Any, Any] | None = None, per_speaker: bool = False, cpu_threads: int | None = 1,
+) -> dict:
+    """``evaluate`` on inputs that are already validated (``check_metric_inputs``): kernels only."""
+    n, g, frames, _ = inputs.preds.shape
+    timer = _Timer(inputs.device)
     values: dict[str, torch.Tensor | float | None] = {}
+    space = None
+    if "FRRea" in {spec.name for spec in specs}:
+        space = USER_FEATURES if rea_features is not None else FRREA_FEATURE_VERSION if rea else None
 
-    with _torch_threads(p.device, cpu_threads):
-        with timer("FRCorr"):
-            values["FRCorr"] = _fr_corr_per_speaker(p, t, a, protocol)
-        with timer("FRDiv"):
-            values["FRDiv"] = _fr_div_per_speaker(p)
-        with timer("FRVar"):
-            values["FRVar"] = _fr_var_per_speaker(p)
-        with timer("FRDvs"):
-            values["FRDvs"] = _fr_dvs_per_speaker(p) if n >= 2 else None
-        with timer("FRSyn"):
-            values["FRSyn"] = _offsets(p[:, :1] if protocol == REACT2024 else p, s, protocol).abs().double().mean(dim=1)
+    # Torch kernels first, numba ones last (see MetricSpec.backend); derived metrics after their source.
+    ordered = sorted(specs, key=lambda spec: (spec.source is not None, spec.backend == "numba"))
+    with _torch_threads(inputs.device, cpu_threads):
+        for spec in ordered:
+            if spec.backend != "numba":
+                values[spec.name] = _compute(spec, inputs, protocol, values, timer, rea, rea_features)
+    for spec in ordered:
+        if spec.backend == "numba":
+            values[spec.name] = _compute(spec, inputs, protocol, values, timer, rea, rea_features)
 
-        space = None
-        if rea_features is not None:
-            with timer("FRRea"):
-                values["FRRea"] = frechet_distance(rea_features[0], rea_features[1], device=p.device)
-            space = USER_FEATURES
-        elif rea:
-            with timer("FRRea"):
-                values["FRRea"] = _fr_rea(p[:, 0], t)
-            space = FRREA_FEATURE_VERSION
-        else:
-            values["FRRea"] = None
-    # DTW last: numba's OpenMP threads keep spinning for a while after its parallel kernel and would
-    # slow down the torch metrics that followed it (measured: 2-5x on a 2-core machine).
-    with timer("FRDist"):
-        values["FRDist"] = fr_dist(raw, raw_targets, a, protocol=protocol, reduction="none")
-    if protocol == CORRECTED:
-        values["FRCorr_per_gen"] = values["FRCorr"] / g
-
-    order = [name for name in (*METRICS, "FRCorr_per_gen") if name in values]
+    order = [spec.name for spec in specs]  # table order
     result: dict[str, Any] = {name: _scalar(values[name]) for name in order}
     result.update(
         protocol=protocol,
@@ -171,7 +146,7 @@ def evaluate(
         num_speakers=n,
         num_generations=g,
         num_frames=frames,
-        num_targets=t.shape[0],
+        num_targets=inputs.targets.shape[0],
     )
     if per_speaker:
         result["per_speaker"] = {
@@ -179,6 +154,36 @@ def evaluate(
             if isinstance(values[name], torch.Tensor)
         }
     return result
+
+
+def selected_specs(protocol: str, metrics: tuple[str, ...] | None) -> list[MetricSpec]:
+    """The specs reported under ``protocol``, restricted to ``metrics`` (plus the sources they derive from)."""
+    reported = [spec for spec in METRIC_SPECS if protocol in spec.protocols]
+    if metrics is None:
+        return reported
+    known = {spec.name for spec in reported}
+    unknown = [name for name in metrics if name not in known]
+    if unknown:
+        raise UnknownNameError(
+            f"unknown metric(s) {', '.join(map(repr, unknown))} for protocol {protocol!r}; "
+            f"available: {', '.join(spec.name for spec in reported)}"
+        )
+    wanted = set(metrics) | {spec.source for spec in reported if spec.name in metrics and spec.source}
+    return [spec for spec in reported if spec.name in wanted]
+
+
+def _compute(spec: MetricSpec, inputs: MetricInputs, protocol: str, values: dict, timer, rea: bool, rea_features):
+    """One metric's value: its kernel on the validated inputs (FRRea honours ``rea`` / ``rea_features``)."""
+    if spec.source is not None:
+        source = values[spec.source]
+        return None if source is None else spec.kernel(source, inputs)
+    if spec.name == "FRRea" and rea_features is not None:
+        with timer(spec.name):
+            return frechet_distance(rea_features[0], rea_features[1], device=inputs.device)
+    if spec.name == "FRRea" and not rea:
+        return None
+    with timer(spec.name):
+        return spec.kernel(inputs, protocol)
 
 
 def _scalar(value: Any) -> float | None:

@@ -23,14 +23,13 @@ import torch
 
 from react_bench.metrics import _dtw_numba
 from react_bench.metrics.checks import (
-    as_tensor,
     check_appropriate,
     check_preds,
     check_reduction,
     check_same_frames,
     check_sequences,
 )
-from react_bench.metrics.dtw import REACT_DIVISORS, REACT_GROUPS, pairwise_dtw
+from react_bench.metrics.dtw import REACT_DIVISORS, REACT_GROUPS, _pairwise_dtw
 from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["fr_dist"]
@@ -66,6 +65,15 @@ def _fr_dist_numba(p: torch.Tensor, t: torch.Tensor, a: torch.Tensor, *, abandon
     return torch.from_numpy(best.reshape(N, G).sum(axis=1)), int(skipped.sum())
 
 
+def _fr_dist_per_speaker(p: torch.Tensor, t: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """Kernel: per-speaker FRDist ``(N,)`` float64 of validated ``p (N, G, T, 25)``, ``t (M, T, 25)``,
+    ``a (N, M)`` bool; the numba kernel with early abandoning on the CPU, the DTW kernel elsewhere."""
+    if p.device.type == "cpu":
+        per_speaker, _ = _fr_dist_numba(p, t, a)
+        return per_speaker
+    return _pairwise_dtw(p, t, a.cpu().numpy(), p.device).amin(dim=2).sum(dim=1)
+
+
 def fr_dist(
     preds: Any, targets: Any, appropriate: Any, *, protocol: str = REACT2024, reduction: str = "mean"
 ) -> float | torch.Tensor:
@@ -87,13 +95,10 @@ def fr_dist(
     check_protocol(protocol)
     check_reduction(reduction)
     p = check_preds(preds)
-    t = check_sequences(as_tensor(targets, "targets", device=p.device), "targets")
+    t = check_sequences(targets, "targets", device=p.device)
     check_same_frames(p, "preds", t, "targets")
     a = check_appropriate(appropriate, p.shape[0], t.shape[0], device=p.device)
-    if p.device.type == "cpu":
-        per_speaker, _ = _fr_dist_numba(p, t, a)
-    else:
-        per_speaker = pairwise_dtw(p, t, a).amin(dim=2).sum(dim=1)
+    per_speaker = _fr_dist_per_speaker(p, t, a)
     if reduction == "none":
         return per_speaker
     return float(per_speaker.mean())

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from react_bench.metrics.checks import as_tensor, check_finite
+from react_bench.errors import BadInputError
+from react_bench.metrics.checks import check_features
 
 __all__ = ["frechet_distance", "frechet_of_sets", "gaussian_stats", "frechet_from_stats"]
 
@@ -45,7 +46,9 @@ def frechet_from_stats(mu1: torch.Tensor, s1: torch.Tensor, mu2: torch.Tensor, s
     """Frechet distance of two Gaussians given as float64 ``mu (d,)`` and ``S (d, d)`` -> float."""
     diff = mu1 - mu2
     value = diff @ diff + torch.trace(s1) + torch.trace(s2) - 2.0 * _trace_sqrt_product(s1, s2)
-    return float(value)
+    # A distance is never negative: identical sets give 0 exactly rather than a rounding error of
+    # either sign (-2e-10 for GT's FRRea before this clamp).
+    return max(0.0, float(value))
 
 
 def frechet_distance(feats_a: Any, feats_b: Any, *, device=None) -> float:
@@ -57,17 +60,17 @@ def frechet_distance(feats_a: Any, feats_b: Any, *, device=None) -> float:
         device: where to compute; ``None`` keeps ``feats_a``'s device.
 
     Returns:
-        A Python float (>= 0 up to rounding); lower means more alike.
+        A Python float >= 0; lower means more alike.
 
     >>> import torch
     >>> a = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
     >>> round(frechet_distance(a, a + 1.0), 6)
     2.0
     """
-    a = _check_feats(feats_a, "feats_a", device)
-    b = _check_feats(feats_b, "feats_b", a.device)
+    a = check_features(feats_a, "feats_a", device=device)
+    b = check_features(feats_b, "feats_b", device=a.device)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(
+        raise BadInputError(
             f"feats_a and feats_b must have the same feature dimension d; got {a.shape[1]} and {b.shape[1]}. "
             f"Extract both with the same feature extractor."
         )
@@ -79,13 +82,3 @@ def frechet_of_sets(a: torch.Tensor, b: torch.Tensor) -> float:
     mu1, s1 = gaussian_stats(a)
     mu2, s2 = gaussian_stats(b)
     return frechet_from_stats(mu1, s1, mu2, s2)
-
-
-def _check_feats(x: Any, name: str, device) -> torch.Tensor:
-    t = as_tensor(x, name, device=device, dtype=torch.float64)
-    if t.ndim != 2:
-        raise ValueError(f"{name} must be (n, d) feature vectors; got shape {tuple(t.shape)}. Flatten each sample.")
-    if t.shape[0] < 2:
-        raise ValueError(f"{name} must hold at least 2 samples to estimate a covariance; got {t.shape[0]}.")
-    check_finite(t, name)
-    return t

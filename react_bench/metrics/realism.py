@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import FPS
+from react_bench.errors import BadInputError, MissingDataError
 from react_bench.metrics.checks import check_preds, check_same_frames, check_sequences
 from react_bench.metrics.frechet import frechet_distance, frechet_of_sets
 
@@ -83,7 +84,7 @@ def fr_rea(
         feature_space: must be ``FRREA_FEATURE_VERSION`` (the only one so far; recorded in results).
 
     Returns:
-        A Python float, >= 0 up to rounding; lower is more realistic.
+        A Python float >= 0; lower is more realistic.
 
     >>> import torch
     >>> x = torch.rand(4, 1, 750, 25, generator=torch.Generator().manual_seed(0))
@@ -91,7 +92,7 @@ def fr_rea(
     True
     """
     if feature_space != FRREA_FEATURE_VERSION:
-        raise ValueError(
+        raise BadInputError(
             f"feature_space must be {FRREA_FEATURE_VERSION!r} (the only FRRea feature space of this "
             f"version); got {feature_space!r}. Use fr_rea_images for an image FID."
         )
@@ -107,7 +108,7 @@ def _fr_rea(fake: torch.Tensor, real: torch.Tensor) -> float:
     real_feats = reaction_window_features(real)
     fake_feats = reaction_window_features(fake)
     if real_feats.shape[0] < 2 or fake_feats.shape[0] < 2:
-        raise ValueError(
+        raise BadInputError(
             f"FRRea needs at least 2 feature windows per side; got {real_feats.shape[0]} real and "
             f"{fake_feats.shape[0]} generated. Score more speakers or longer sequences."
         )
@@ -126,13 +127,13 @@ def build_fid_inception(inception_weights: str | os.PathLike, *, dims: int = 204
 
     path = Path(inception_weights).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"inception_weights: no file at {str(path)!r}. Download pytorch-fid's pt_inception-2015-12-05 "
             f"weights once (see docs/metrics.md) and pass their local path; react-bench never downloads."
         )
     if dims not in fid_inception.InceptionV3.BLOCK_INDEX_BY_DIM:
         choices = sorted(fid_inception.InceptionV3.BLOCK_INDEX_BY_DIM)
-        raise ValueError(f"dims must be one of {choices}; got {dims}.")
+        raise BadInputError(f"dims must be one of {choices}; got {dims}.")
     state = torch.load(path, map_location="cpu", weights_only=True)
     block = fid_inception.InceptionV3.BLOCK_INDEX_BY_DIM[dims]
     # fid_inception_v3() builds the architecture and then loads the downloaded weights; hand it ours.
@@ -144,10 +145,10 @@ def build_fid_inception(inception_weights: str | os.PathLike, *, dims: int = 204
 def _image_files(folder: str | os.PathLike, name: str) -> list[str]:
     path = Path(folder).expanduser()
     if not path.is_dir():
-        raise NotADirectoryError(f"{name}: {str(path)!r} is not a folder of images.")
+        raise MissingDataError(f"{name}: {str(path)!r} is not a folder of images.")
     files = sorted(str(f) for f in path.iterdir() if f.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS)
     if len(files) < 2:
-        raise ValueError(f"{name}: need at least 2 images in {str(path)!r}; found {len(files)}.")
+        raise BadInputError(f"{name}: need at least 2 images in {str(path)!r}; found {len(files)}.")
     return files
 
 

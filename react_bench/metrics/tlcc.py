@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from react_bench.constants import TLCC_MAX_LAG
-from react_bench.metrics.checks import check_preds, check_reduction, check_same_frames, check_sequences
+from react_bench.metrics.checks import check_preds, check_reduction, check_speaker
 from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["tlcc_offsets", "fr_syn", "lag_correlations"]
@@ -145,24 +145,8 @@ def _choose_lag(r: torch.Tensor, defined: torch.Tensor, protocol: str, max_lag: 
 
 
 def _check_tlcc_inputs(preds: Any, speaker: Any, device) -> tuple[torch.Tensor, torch.Tensor]:
-    return check_speaker(check_preds(preds, device=device, dtype=torch.float64), speaker)
-
-
-def check_speaker(p: torch.Tensor, speaker: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """Validate ``speaker (N, T, 25)`` against already validated ``preds (N, G, T, 25)``; float64 on preds' device."""
-    s = check_sequences(speaker, "speaker", device=p.device, dtype=torch.float64)
-    check_same_frames(p, "preds", s, "speaker")
-    if s.shape[0] != p.shape[0]:
-        raise ValueError(
-            f"speaker must hold one sequence per speaker of preds: (N, T, 25) with N = {p.shape[0]}; "
-            f"got {s.shape[0]}. Pass speaker[k] for preds[k]."
-        )
-    if p.shape[-2] < TLCC_MAX_LAG + 2:
-        raise ValueError(
-            f"FRSyn needs T >= {TLCC_MAX_LAG + 2} frames (lags up to +-{TLCC_MAX_LAG} leave windows of at "
-            f"least 2 frames); got T = {p.shape[-2]}."
-        )
-    return p, s
+    p = check_preds(preds, device=device, dtype=torch.float64)
+    return p, check_speaker(speaker, p)
 
 
 def lag_correlations(preds: Any, speaker: Any, *, device=None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from metric_references import appropriateness, emotion_sequences, evaluate_loop, fr_dist_loop
 
-from react_bench.metrics import METRIC_DIRECTIONS, METRICS, ReactMetrics, evaluate
+from react_bench.metrics import METRIC_DIRECTIONS, METRICS, ReactMetrics, evaluate, fr_energy
 from react_bench.metrics.frechet import frechet_distance
 from react_bench.metrics.realism import FRREA_FEATURE_VERSION, reaction_window_features
 
@@ -33,10 +33,11 @@ def test_evaluate_matches_the_loop_references(case):
     for name in METRICS:
         assert result[name] == pytest.approx(want[name], rel=1e-5, abs=1e-9), name
     assert result["protocol"] == "react2024" and result["frrea_feature_space"] == FRREA_FEATURE_VERSION
-    assert set(result["seconds"]) == set(METRICS)
+    assert result["FREnergy"] == pytest.approx(fr_energy(case[0], case[1], case[3]), rel=1e-12)
+    assert set(result["seconds"]) == set(METRICS) | {"FREnergy"}
     assert "FRCorr_per_gen" not in result
     per = result["per_speaker"]
-    assert set(per) == set(METRICS) - {"FRRea"}
+    assert set(per) == (set(METRICS) | {"FREnergy"}) - {"FRRea"}
     np.testing.assert_allclose(per["FRDist"], fr_dist_loop(*[case[i] for i in (0, 1, 3)]), rtol=1e-5)
     for name, values in per.items():
         assert len(values) == 4 and np.mean(values) == pytest.approx(result[name], rel=1e-12), name

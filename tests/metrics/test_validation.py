@@ -30,7 +30,7 @@ def test_preds_shape_and_channels(inputs):
         fr_div(preds[..., :24])
     with pytest.raises(ValueError, match="targets must have 25 channels in its last axis.*got 58"):
         pairwise_ccc(preds, np.zeros((N, T, 58)))
-    with pytest.raises(ValueError, match=r"speaker must be \(M, T, 25\) speaker emotion sequences; got shape \(60, 25\)"):
+    with pytest.raises(ValueError, match=r"speaker must be \(N, T, 25\) speaker emotion sequences; got shape \(60, 25\)"):
         fr_syn(preds, speaker[0])
 
 
