@@ -395,9 +395,11 @@ class MarsDataset:
     def _pair_length(self, pair: int) -> int:
         """Frames of pair ``pair``: the shortest of its streams (``PerFRDiffRewriteWeightDataset.__getitem__``)."""
         speaker, listener = self.pair_path(pair, "speaker"), self.pair_path(pair, "listener")
-        shapes = [self._shape(modality, clip) for modality in ("emotion", "3dmm") for clip in (speaker, listener)]
-        if self.file("audio-features", speaker).is_file():
-            shapes.append(self._shape("audio-features", speaker))
+        shapes = [self._shape("emotion", clip) for clip in (speaker, listener)]
+        # Coefficients and wav2vec files count when present, so a tree of emotion files alone can be
+        # scored; check_mars reports the missing ones.
+        shapes += [self._shape(modality, clip) for modality, clip in
+                   (("3dmm", speaker), ("3dmm", listener), ("audio-features", speaker)) if self.file(modality, clip).is_file()]
         return min(shape[0] for shape in shapes)
 
     def _shape(self, modality: str, clip: str) -> tuple[int, ...]:
