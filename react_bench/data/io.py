@@ -172,9 +172,10 @@ def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     try:
         audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.SoundFileError, RuntimeError, TypeError, OSError) as error:
+        reason = getattr(error, "error_string", None) or str(error)  # libsndfile's reason, without the path again
         raise ValueError(
-            f"audio file {path} is not a readable audio file ({error}); re-encode it as a wav "
-            f"(e.g. `ffmpeg -i IN -c:a pcm_s16le OUT.wav`)"
+            f"audio file {path} is not a readable PCM wav or other file libsndfile reads ({reason}); "
+            f"re-encode it as a wav (e.g. `ffmpeg -i IN -c:a pcm_s16le OUT.wav`)"
         ) from None
     return np.ascontiguousarray(audio), int(rate)
 
