@@ -1,7 +1,21 @@
-"""The Oracle: samples from the synthetic generator's own listener process (synthetic data only).
+"""The Oracle: samples from the synthetic conversation process itself (synthetic data only).
 
-It is the reference upper bound on the synthetic dataset: its reactions come from the very
-process that produced the real listeners, with a fresh listener style per sample.
+It is the reference upper bound on the synthetic dataset: given a speaker clip it draws the
+partner's reaction from the generator's own process, by
+:func:`react_bench.data.synth.listener.react_to` (its module docstring says how exact the sampler
+is: the turn schedule is rebuilt from the speaker's talk mask, the speaker's lagged reactions to
+the listener's own turns are inverted, the listener's traits come from the prior).
+
+Offline (``generate``) the sampler reads the speaker clip ahead by the speaker's reaction lag.
+Online (``reset``/``step``) it runs the causal variant: all randomness (traits, prior draws, private
+white noise in fixed blocks) is drawn once per stream at ``reset``, and frame t depends only on
+speaker frames 0..t and that draw, so the frames of a prefix run are the first frames of the full
+run, whatever the chunking.
+
+Option ``share_listener=True`` (``Oracle(share_listener=True)``): the S reactions to a speaker share
+one imagined listener (traits, prior draws, turn voicing) and differ by private noise only, as the
+dataset's extra reactions share the true listener; the default draws everything per reaction, i.e.
+S independent draws of the sampler (docs/data.md measures both).
 """
 
 from __future__ import annotations
@@ -12,6 +26,7 @@ import numpy as np
 import torch
 
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
+from react_bench.submissions.interface import _concat_batches
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
@@ -24,7 +39,7 @@ def _seed_from(generator: torch.Generator) -> int:
 
 @register_submission("oracle")
 class Oracle(Submission):
-    """Samples from the synthetic generator's true listener process: the upper bound (synthetic data only)."""
+    """Samples from the synthetic generator's true conversation process: the upper bound (synthetic data only)."""
 
     synthetic_only = True
     produces_3dmm = True
@@ -33,51 +48,57 @@ class Oracle(Submission):
         if not dataset.is_synthetic:
             raise ValueError(
                 f"submission 'oracle' only works on the synthetic dataset (it re-runs the synthetic "
-                f"listener process); {getattr(dataset, 'root', dataset)!r} is not synthetic. "
+                f"conversation process); {getattr(dataset, 'root', dataset)!r} is not synthetic. "
                 f"Use the default dataset or one made by `react-bench data synth`."
             )
-        from react_bench.data.synth import ListenerConfig
+        from react_bench.data.synth.config import GENERATOR_VERSION, SynthConfig
 
-        # The listener process the dataset was generated with (JSON turned its tuples into lists).
-        recorded = (dataset.synthetic_config or {}).get("config", {}).get("listener")
-        self._listener = None
-        if recorded is not None:
-            self._listener = ListenerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items()})
-        self._bound = True
+        record = dataset.synthetic_config or {}
+        if record.get("generator_version") != GENERATOR_VERSION:
+            raise ValueError(
+                f"submission 'oracle' needs a dataset of synthetic generator version {GENERATOR_VERSION}; "
+                f"{dataset.root} was made by version {record.get('generator_version')!r}. "
+                f"Delete it and regenerate it with `react-bench data synth`."
+            )
+        self._config = SynthConfig.from_dict(record["config"])
 
-    def _sample(self, batch: SpeakerBatch, num_samples: int, seed: int) -> Reactions:
-        if not getattr(self, "_bound", False):
+    def _check_bound(self) -> None:
+        if not hasattr(self, "_config"):
             raise ValueError("submission 'oracle' needs bind(dataset) with a synthetic dataset before generating")
-        from react_bench.data.synth import sample_listener_reactions
 
-        emotion, threedmm = sample_listener_reactions(
-            batch.emotion.cpu().numpy(),  # (B, T, 25)
-            batch.audio.cpu().numpy(),  # (B, L)
-            num_samples=num_samples,
-            rng=np.random.default_rng(seed),
-            config=self._listener,
-        )
+    def _react(self, batch: SpeakerBatch, draws, *, causal: bool) -> Reactions:
+        from react_bench.data.synth.listener import react_to, talk_mask
+
+        emotion = batch.emotion.cpu().numpy()  # (B, t, 25)
+        audio = batch.audio.cpu().numpy()  # (B, t * 640)
+        talk = np.stack([talk_mask(a, emotion.shape[1], threshold=self._config.listener.talk_threshold) for a in audio])
+        out_emotion, out_threedmm = react_to(emotion, talk, draws, self._config, causal=causal)
         return Reactions(
-            torch.as_tensor(np.asarray(emotion, dtype=np.float32), device=self.device),  # (B, S, T, 25)
-            torch.as_tensor(np.asarray(threedmm, dtype=np.float32), device=self.device),  # (B, S, T, 58)
+            torch.as_tensor(out_emotion, device=self.device),  # (B, S, t, 25)
+            torch.as_tensor(out_threedmm, device=self.device),  # (B, S, t, 58)
         )
+
+    def _draws(self, batch_size: int, num_samples: int, generator: torch.Generator):
+        from react_bench.data.synth.listener import OracleDraws
+
+        rng = np.random.default_rng(_seed_from(generator))
+        share = bool(self.config.get("share_listener", False))
+        return OracleDraws.sample(rng, batch_size, num_samples, self._config, share=share)
 
     def generate(self, batch, *, num_samples=10, generator):
-        return self._sample(batch, num_samples, _seed_from(generator))
+        self._check_bound()
+        return self._react(batch, self._draws(batch.batch_size, num_samples, generator), causal=False)
 
     def reset(self, batch_size, *, num_samples=10, generator):
+        self._check_bound()
         self._stream: list[SpeakerBatch] = []
-        self._stream_samples = num_samples
-        # One seed per stream, reused at every step: the sampled listener styles stay the same
-        # from window to window, so the stream is one coherent reaction.
-        self._stream_seed = _seed_from(generator)
+        # One draw per stream, reused at every step (fixed noise blocks): a prefix run gives the same frames.
+        self._stream_draws = self._draws(batch_size, num_samples, generator)
 
     def step(self, chunk):
-        # Causal by construction: the process is re-run on the speaker prefix received so far
+        # Causal by construction: the causal sampler re-runs on the speaker prefix received so far
         # (the runner has handed over no later frame) and the last t frames are kept.
-        from react_bench.submissions.interface import _concat_batches
-
         self._stream.append(chunk)
-        out = self._sample(_concat_batches(self._stream), self._stream_samples, self._stream_seed)
+        out = self._react(_concat_batches(self._stream), self._stream_draws, causal=True)
         t = chunk.num_frames
         return Reactions(out.emotion[:, :, -t:], out.threedmm[:, :, -t:])

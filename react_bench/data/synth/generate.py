@@ -1,15 +1,17 @@
 """Write a synthetic dyadic dataset in the REACT2024 layout.
 
 ``<out>/{train,val,test}/{Audio_files,Emotion,3D_FV_files}/synth/<split>_sNNN/person{1,2}/<clip>``
-plus ``<out>/{train,val,test}.csv`` and ``<out>/synthetic.json`` (config, seed, version: the
-marker :attr:`ReactDataset.is_synthetic` looks for). No video frames.
+plus ``<out>/{train,val,test}.csv``, ``<out>/synthetic.json`` (config, seed, version: the marker
+:attr:`ReactDataset.is_synthetic` looks for) and, for val and test,
+``<out>/<split>/Extra_reactions/<clip>.npz`` (:mod:`react_bench.data.extra_reactions`). No video.
 
-Each session has two persons (fixed voice and mood) and ``dyads_per_session`` clips; in clip
-``c`` person1 speaks when ``c`` is odd, person2 otherwise. Every clip draws from
-``default_rng([seed, split index, session index, clip number])``, so a file's bytes depend only
-on the seed and the config. The speaker is written first; the listener is then drawn by
-:func:`sample_listener_reactions` from the speaker's streams *as they are read back from disk*
-(rounded CSV values, 16-bit audio), exactly what an oracle submission later sees.
+Each session has two persons (traits drawn once, from ``default_rng([seed, split, session, 0])``)
+and ``dyads_per_session`` clips; both persons appear in every clip of the session, so each person
+has several clips in its split. The split CSV row of clip ``c`` names person1 first when ``c`` is
+odd, person2 otherwise; both mirrored samples of a row are listening situations. Random streams,
+all from the seed: the clip's schedule and underlying affect ``[seed, split, session, clip]``,
+person p's private noise ``[..., clip, 1 + p]``, its extra reactions ``[..., clip, 3 + p]``, its
+audio ``[..., clip, 5 + p]``; so a file's bytes depend only on the seed and the config.
 
 3DMM files are stored as float16 (751 x 58 x 2 bytes) to keep the medium set under 500 MB;
 the loader returns float32.
@@ -21,18 +23,20 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from react_bench.constants import FPS, SPLITS, VA_SLICE
-from react_bench.data.io import (
-    clip_file, format_emotion, format_split, parse_emotion_text, pcm16_to_float, quantize_pcm16, write_wav_bytes,
-)
+from react_bench.constants import SPLITS, VA_SLICE
+from react_bench.data.extra_reactions import write_extra_reactions
+from react_bench.data.io import clip_file, format_emotion, format_split, quantize_pcm16, write_wav_bytes
+from react_bench.data.synth.audio import voice_level, voiced_audio
 from react_bench.data.synth.config import GENERATOR_VERSION, SynthConfig
-from react_bench.data.synth.face import AU_INDEX
-from react_bench.data.synth.listener import sample_listener_reactions
-from react_bench.data.synth.speaker import Person, sample_speaker, voiced_audio
+from react_bench.data.synth.conversation import (
+    BACKCHANNEL_FRAMES, Schedule, Traits, express, sample_affect, sample_schedule,
+)
+from react_bench.data.synth.face import NoiseStream
 from react_bench.utils import atomic_write_json
 
 MARKER_FILE = "synthetic.json"
@@ -76,24 +80,75 @@ def generate_dataset(
     return out
 
 
+EXTRA_SPLITS = ("val", "test")
+"""Splits whose samples get extra true reactions."""
+
+
+@dataclass(frozen=True)
+class DyadClip:
+    """One dyad clip as simulated: the shared latent part and both persons' faces.
+
+    Attributes:
+        key: ``(seed, split index, session index, clip number)``, the root of its random streams.
+        persons: traits of person1 and person2.
+        schedule: the shared :class:`Schedule` (person index 0 = person1).
+        affect: ``(2, T, 2)`` underlying valence/arousal of both persons.
+    """
+
+    key: tuple[int, int, int, int]
+    persons: tuple[Traits, Traits]
+    schedule: Schedule
+    affect: np.ndarray
+
+
+def session_persons(seed: int, split_index: int, session_index: int, config: SynthConfig) -> tuple[Traits, Traits]:
+    """The two persons of a session; their traits hold in every clip of the session."""
+    rng = np.random.default_rng([seed, split_index, session_index, 0])
+    return Traits.sample(rng, config.listener), Traits.sample(rng, config.listener)
+
+
+def simulate_dyad(config: SynthConfig, split_index: int, session_index: int, clip_number: int) -> DyadClip:
+    """The latent part of one dyad clip (schedule and underlying affect), from its random stream."""
+    persons = session_persons(config.seed, split_index, session_index, config)
+    key = (config.seed, split_index, session_index, clip_number)
+    rng = np.random.default_rng(list(key))
+    schedule = sample_schedule(rng, config.file_frames, config.conversation)
+    moods = np.array([[float(p.valence_mood), float(p.arousal_mood)] for p in persons])  # (2, 2)
+    affect = sample_affect(rng, moods, config.file_frames, config.conversation)
+    return DyadClip(key=key, persons=persons, schedule=schedule, affect=affect)
+
+
+def person_face(dyad: DyadClip, person: int, config: SynthConfig, *, draws: int = 1, stream: int = 1):
+    """``draws`` faces of ``person`` (0 or 1) in ``dyad``: ``(emotion (S, T, 25), threedmm (S, T, 58),
+    backchannels (S, T))``. ``stream=1`` is the stored clip's noise, ``stream=3`` its extra reactions."""
+    partner = 1 - person
+    white = NoiseStream(np.random.default_rng([*dyad.key, stream + person]), (draws,)).get(config.file_frames)
+    repeat = lambda x: np.broadcast_to(x, (draws, *x.shape))  # noqa: E731
+    return express(
+        dyad.persons[person].broadcast((draws,)),
+        holds_floor=repeat(dyad.schedule.floor == person),
+        voice=repeat(dyad.schedule.voice[person]),
+        own_affect=repeat(dyad.affect[person]),
+        partner_affect=repeat(dyad.affect[partner]),
+        partner_voice=repeat(dyad.schedule.voice[partner]),
+        white=white,
+        listener=config.listener,
+        conversation=config.conversation,
+    )
+
+
 def _write(root: Path, config: SynthConfig, *, progress: bool) -> None:
     start = time.perf_counter()
     for split_index, (split, num_dyads) in enumerate(zip(SPLITS, config.dyads)):
         pairs = []
         num_sessions = -(-num_dyads // config.dyads_per_session)
         for session_index in range(num_sessions):
-            persons = _session_persons(config.seed, split_index, session_index)
             session = f"{SITE}/{split}_s{session_index:03d}"
             first = session_index * config.dyads_per_session
             for clip_number in range(1, min(config.dyads_per_session, num_dyads - first) + 1):
-                speaker_index = 0 if clip_number % 2 == 1 else 1
-                paths = (
-                    f"{session}/person{speaker_index + 1}/{clip_number}",
-                    f"{session}/person{2 - speaker_index}/{clip_number}",
-                )
-                rng = np.random.default_rng([config.seed, split_index, session_index, clip_number])
-                _write_dyad(root, split, paths, (persons[speaker_index], persons[1 - speaker_index]), rng, config)
-                pairs.append(paths)
+                clips = (f"{session}/person1/{clip_number}", f"{session}/person2/{clip_number}")
+                _write_dyad(root, split, clips, simulate_dyad(config, split_index, session_index, clip_number), config)
+                pairs.append(clips if clip_number % 2 == 1 else clips[::-1])
         (root / f"{split}.csv").write_text(format_split(pairs))
         if progress:
             print(f"  {split}: {len(pairs)} dyads ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
@@ -104,53 +159,36 @@ def _write(root: Path, config: SynthConfig, *, progress: bool) -> None:
         "size": config.size,
         "dyads": dict(zip(SPLITS, config.dyads)),
         "threedmm_dtype": np.dtype(THREEDMM_STORAGE_DTYPE).name,
+        "extra_reactions": config.extra_reactions,
+        "extra_reaction_splits": list(EXTRA_SPLITS),
         "config": config.to_dict(),
     })
 
 
-def _session_persons(seed: int, split_index: int, session_index: int) -> tuple[Person, Person]:
-    rng = np.random.default_rng([seed, split_index, session_index, 0])
-    return Person.sample(rng), Person.sample(rng)
-
-
-def _write_dyad(
-    root: Path, split: str, paths: tuple[str, str], persons: tuple[Person, Person], rng: np.random.Generator,
-    config: SynthConfig,
-) -> None:
-    emotion, threedmm, audio = sample_speaker(rng, persons[0], config)
-    speaker_audio = _write_clip(root, split, paths[0], emotion, threedmm, audio, config)
-
-    # The listener sees the speaker exactly as a reader of the files does.
-    emotion_read = parse_emotion_text(format_emotion(emotion))
-    listener_emotion, listener_3dmm = sample_listener_reactions(
-        emotion_read[None], [speaker_audio], num_samples=1, rng=rng, config=config.listener
-    )
-    listener_emotion, listener_3dmm = listener_emotion[0, 0], listener_3dmm[0, 0]
-    # The listener's own audio: a quiet "mm-hm" wherever its lips part (AU25).
-    lips = listener_emotion[:, AU_INDEX["AU25"]] > 0.5
-    listener_audio = voiced_audio(
-        rng, _runs(lips), listener_emotion[:, VA_SLICE.start + 1].astype(np.float64),
-        f0=persons[1].f0, level=0.5, num_samples=len(audio), sample_rate=config.sample_rate,
-    )
-    _write_clip(root, split, paths[1], listener_emotion, listener_3dmm, listener_audio, config)
+def _write_dyad(root: Path, split: str, clips: tuple[str, str], dyad: DyadClip, config: SynthConfig) -> None:
+    num_samples = config.file_frames * config.sample_rate // 25
+    for person, clip in enumerate(clips):
+        emotion, threedmm, events = person_face(dyad, person, config)
+        level = voice_level(dyad.schedule.voice[person], events[0], BACKCHANNEL_FRAMES)
+        audio = voiced_audio(
+            np.random.default_rng([*dyad.key, 5 + person]), level, emotion[0, :, VA_SLICE.start + 1],
+            f0=float(dyad.persons[person].f0), num_samples=num_samples, sample_rate=config.sample_rate,
+        )
+        _write_clip(root, split, clip, emotion[0], threedmm[0], audio, config)
+        if split in EXTRA_SPLITS and config.extra_reactions > 0:
+            # This clip is the listener of the sample whose speaker is the partner's clip.
+            extra, _, _ = person_face(dyad, person, config, draws=config.extra_reactions, stream=3)
+            write_extra_reactions(root, split, clip, extra)
 
 
 def _write_clip(
     root: Path, split: str, clip: str, emotion: np.ndarray, threedmm: np.ndarray, audio: np.ndarray,
     config: SynthConfig,
-) -> np.ndarray:
-    """Write the three files of one clip; return the audio as read back ``(L,)`` float32."""
+) -> None:
+    """Write the three files of one clip."""
     for modality in ("emotion", "3dmm", "audio"):
         clip_file(root, split, modality, clip).parent.mkdir(parents=True, exist_ok=True)
     clip_file(root, split, "emotion", clip).write_text(format_emotion(emotion))
     np.save(clip_file(root, split, "3dmm", clip), threedmm.astype(THREEDMM_STORAGE_DTYPE), allow_pickle=False)
     pcm = quantize_pcm16(audio)
     clip_file(root, split, "audio", clip).write_bytes(write_wav_bytes(pcm, config.sample_rate))
-    return pcm16_to_float(pcm)
-
-
-def _runs(mask: np.ndarray) -> list[tuple[float, float]]:
-    """``[(start_s, end_s), ...]`` of the runs of True in a ``(T,)`` frame mask."""
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return [(start / FPS, end / FPS) for start, end in zip(edges[::2], edges[1::2])]
