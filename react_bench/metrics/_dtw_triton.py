@@ -33,7 +33,7 @@ try:  # the module must import (and report unavailable) where triton is not inst
 except ImportError:  # pragma: no cover - depends on the environment
     triton = None
 
-__all__ = ["available", "pair_costs", "MAX_GROUPS"]
+__all__ = ["MAX_GROUPS", "available", "pair_costs"]
 
 MAX_GROUPS = 4
 """Channel groups per launch (REACT uses 3); more groups run as further launches."""
@@ -111,7 +111,7 @@ if triton is not None:
             dg3, l3, u3 = seed, none, none
             # a slow warp may still be reading the previous pair's last diagonal from the scratch buffer
             tl.debug_barrier()
-            for d in range(0, n_steps):
+            for d in range(n_steps):
                 cols = d - rows
                 ok = row_ok & (cols >= 0) & (cols < T2)  # (BLOCK,) cell (i, d - i) inside the table
                 # Lanes outside the table read frame 0 (always in bounds; their result is discarded),

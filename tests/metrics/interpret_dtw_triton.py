@@ -8,6 +8,7 @@ channels), so the sequences are short.
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -22,7 +23,7 @@ if os.environ.get("TRITON_INTERPRET") != "1":  # pragma: no cover - guards a dir
                 allow_module_level=True)
 pytest.importorskip("triton")
 
-from react_bench.metrics import _dtw_numba, _dtw_triton  # noqa: E402
+from react_bench.metrics import _dtw_numba, _dtw_triton
 
 RTOL = 1e-12  # float64 on both sides; only FMA contraction may differ
 REACT = [0, 15, 17, 25]
@@ -35,14 +36,14 @@ def run_kernel(x, y, qi, ti, groups) -> np.ndarray:
 
 
 def numba_costs(x, y, qi, ti, groups) -> np.ndarray:
-    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)
     return _dtw_numba.pair_costs(f64(x), f64(y), np.asarray(qi, np.int64), np.asarray(ti, np.int64),
                                  np.asarray(groups, np.int64))
 
 
 def tslearn_costs(x, y, qi, ti, groups) -> np.ndarray:
     """Squared tslearn DTW per group (tslearn returns the square root of the accumulated cost)."""
-    return np.array([[tslearn_dtw(x[q][:, lo:hi], y[t][:, lo:hi]) ** 2 for lo, hi in zip(groups, groups[1:])]
+    return np.array([[tslearn_dtw(x[q][:, lo:hi], y[t][:, lo:hi]) ** 2 for lo, hi in itertools.pairwise(groups)]
                      for q, t in zip(qi, ti)])
 
 

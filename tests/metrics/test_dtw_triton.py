@@ -19,7 +19,7 @@ import torch
 
 triton = pytest.importorskip("triton")
 
-from react_bench.metrics import _dtw_numba, _dtw_triton  # noqa: E402
+from react_bench.metrics import _dtw_numba, _dtw_triton
 
 HERE = Path(__file__).resolve().parent
 REACT = [0, 15, 17, 25]
@@ -31,7 +31,7 @@ def test_interpreter_matches_numba_and_tslearn():
     # --noconftest: the helper needs no fixture, and must not depend on the rest of the suite importing
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest",
            str(HERE / "interpret_dtw_triton.py")]
-    run = subprocess.run(cmd, env=env, cwd=HERE.parents[1], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(cmd, env=env, cwd=HERE.parents[1], capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout, run.stdout[-3000:]
 
@@ -52,8 +52,9 @@ def test_kernel_compiles_for_sm90(block, warps, c, groups):
     bounds = groups + [groups[-1]] * (_dtw_triton.MAX_GROUPS + 1 - len(groups))
     sig = {"x_ptr": "*fp64", "y_ptr": "*fp64", "qi_ptr": "*i64", "ti_ptr": "*i64", "out_ptr": "*fp64",
            "scratch_ptr": "*fp64", "P": "i32", "T1": "i32", "T2": "i32", "n_steps": "i32"}
-    const = dict(C=c, NG=len(groups) - 1, G0=bounds[0], G1=bounds[1], G2=bounds[2], G3=bounds[3], G4=bounds[4],
-                 OUT_COL=0, OUT_STRIDE=len(groups) - 1, BLOCK=block)
+    # in the kernel's parameter order: a constexpr is addressed by its position
+    const = {"C": c, "NG": len(groups) - 1, **{f"G{k}": b for k, b in enumerate(bounds)},
+             "OUT_COL": 0, "OUT_STRIDE": len(groups) - 1, "BLOCK": block}
     sig.update({k: "constexpr" for k in const})
     src = ASTSource(_dtw_triton._dtw_kernel, sig, constexprs={(list(sig).index(k),): v for k, v in const.items()})
     try:
