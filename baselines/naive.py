@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import EMOTION_DIM
+from react_bench.errors import BadInputError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +38,7 @@ class GroundTruth(Submission):
 
     def _window(self, batch: SpeakerBatch, num_samples: int) -> Reactions:
         if not hasattr(self, "_emotion"):
-            raise ValueError("submission 'gt' needs the split's listeners: call bind(dataset) before generating")
+            raise BadInputError("submission 'gt' needs the split's listeners: call bind(dataset) before generating")
         idx = batch.indices.cpu().long()
         frames = slice(batch.start_frame, batch.start_frame + batch.num_frames)
         emotion = self._emotion[idx, frames].to(self.device)  # (B, t, 25)
@@ -113,7 +114,7 @@ class _MeanBaseline(Submission):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_emotion"):
-            raise ValueError(f"submission {self.name!r} is not fitted: call fit(train) or load_state_dict() first")
+            raise BadInputError(f"submission {self.name!r} is not fitted: call fit(train) or load_state_dict() first")
 
     def _sequence(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The ``(T, 25)`` emotion and ``(T, 58)`` 3DMM sequence to tile."""
@@ -124,7 +125,7 @@ class _MeanBaseline(Submission):
         emotion, threedmm = self._sequence()
         start, stop = batch.start_frame, batch.start_frame + batch.num_frames
         if stop > emotion.shape[0]:
-            raise ValueError(
+            raise BadInputError(
                 f"submission {self.name!r} was fitted on {emotion.shape[0]}-frame clips; got frames "
                 f"{start}..{stop}. Fit it on training clips at least as long as the evaluated ones."
             )

@@ -48,6 +48,8 @@ TRANSLATION_SLICE = slice(55, 58)
 # --- audio -----------------------------------------------------------------
 FEATURE_SAMPLE_RATE = 16_000
 """Audio is resampled to 16 kHz before any acoustic feature is computed."""
+SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
+"""16 kHz audio samples per 25 fps video frame (640): samples ``640 t .. 640 (t + 1)`` belong to frame t."""
 REAL_AUDIO_SAMPLE_RATE = 44_100
 """Sample rate of the wav files in the real REACT2024 release."""
 

@@ -7,7 +7,9 @@ for a GPU. A checkpoint stores ``asdict(config)``, so ``ReactDiffConfig(**ckpt["
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
+
+from react_bench.errors import BadInputError
 
 
 @dataclass
@@ -18,6 +20,7 @@ class ReactDiffConfig:
     speaker_emotion: bool = True  # add the person's own 25-d emotion as a facial stream (deviation: most informative on synthetic data)
     mfcc_feature: tuple[str, int] = ("mfcc", 26)  # the acoustic key stream
     wav2vec2_feature: tuple[str, int] | None = None  # acoustic query stream (None: MFCC queries itself)
+    wav2vec2_path: str | None = None  # local folder of a saved Wav2Vec2Model (save_pretrained); nothing is downloaded
     use_audio: bool = True  # ablation reactdiff-noaudio: drop the acoustic branch
     use_visual: bool = True  # ablation reactdiff-novisual: drop the facial branch
     # --- network sizes ------------------------------------------------------------------------
@@ -57,14 +60,17 @@ class ReactDiffConfig:
     num_threads: int = 2  # torch CPU threads while training and sampling
 
     @property
-    def required_features(self) -> tuple[str, ...]:
-        """The extractor names the model reads, in a fixed order."""
-        names = []
+    def feature_specs(self) -> tuple[FeatureSpec, ...]:
+        """The extractors the model reads, with the options that give the dims of this config."""
+        specs = []
         if self.use_visual:
-            names += [self.au_feature[0]] + [name for name, _ in self.face_features]
+            for name, dim in (self.au_feature, *self.face_features):
+                specs.append(FeatureSpec.of(name, dim=dim))
         if self.use_audio:
-            names += [self.mfcc_feature[0]] + ([self.wav2vec2_feature[0]] if self.wav2vec2_feature else [])
-        return tuple(names)
+            specs.append(FeatureSpec.of(self.mfcc_feature[0], n_mfcc=self.mfcc_feature[1]))
+            if self.wav2vec2_feature:
+                specs.append(FeatureSpec.of(self.wav2vec2_feature[0], path=self.wav2vec2_path))
+        return tuple(specs)
 
     @classmethod
     def from_dict(cls, values: dict) -> "ReactDiffConfig":
@@ -72,7 +78,7 @@ class ReactDiffConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown ReactDiffConfig fields {unknown}; known: {sorted(known)}")
+            raise BadInputError(f"unknown ReactDiffConfig fields {unknown}; known: {sorted(known)}")
         def tup(v):
             return tuple(tup(x) for x in v) if isinstance(v, (list, tuple)) else v
         return cls(**{k: tup(v) for k, v in values.items()})

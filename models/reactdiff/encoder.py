@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from react_bench.constants import EMOTION_DIM
+from react_bench.errors import BadInputError
 
 from .config import ReactDiffConfig
 from .layers import BlockAttention
@@ -34,7 +35,7 @@ def stream_dims(config: ReactDiffConfig) -> dict[str, int]:
         if config.wav2vec2_feature:
             dims[config.wav2vec2_feature[0]] = config.wav2vec2_feature[1]
     if not dims:
-        raise ValueError("ReactDiffConfig needs use_visual or use_audio (or both); got neither")
+        raise BadInputError("ReactDiffConfig needs use_visual or use_audio (or both); got neither")
     return dims
 
 
@@ -70,7 +71,7 @@ class MultiModalityTransformer(nn.Module):
     def forward(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
         missing = sorted(set(self.dims) - set(streams))
         if missing:
-            raise ValueError(f"MMT input lacks streams {missing}; expected {sorted(self.dims)}")
+            raise BadInputError(f"MMT input lacks streams {missing}; expected {sorted(self.dims)}")
         c = self.config
         h = {n: self._embed(n, streams[n]) for n in self.dims}  # each (B, T, d)
         fused = None

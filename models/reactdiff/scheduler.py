@@ -10,6 +10,8 @@ import math
 
 import torch
 
+from react_bench.errors import BadInputError
+
 
 class DDIMScheduler:
     """Linear or cosine betas over ``num_train_timesteps``; ``set_timesteps(n)`` picks n evenly spaced steps."""
@@ -17,7 +19,7 @@ class DDIMScheduler:
     def __init__(self, num_train_timesteps: int = 1000, *, beta_schedule: str = "linear",
                  beta_start: float = 1e-4, beta_end: float = 0.02) -> None:
         if num_train_timesteps < 1:
-            raise ValueError(f"num_train_timesteps must be >= 1; got {num_train_timesteps}")
+            raise BadInputError(f"num_train_timesteps must be >= 1; got {num_train_timesteps}")
         if beta_schedule == "linear":
             betas = torch.linspace(beta_start, beta_end, num_train_timesteps, dtype=torch.float64)
         elif beta_schedule == "cosine":  # Nichol & Dhariwal 2021, Eq. 17
@@ -26,7 +28,7 @@ class DDIMScheduler:
             f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
             betas = (1 - f[1:] / f[:-1]).clamp(max=0.999)
         else:
-            raise ValueError(f"beta_schedule must be 'linear' or 'cosine'; got {beta_schedule!r}")
+            raise BadInputError(f"beta_schedule must be 'linear' or 'cosine'; got {beta_schedule!r}")
         self.num_train_timesteps = num_train_timesteps
         self.alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)  # (N,) float64: alpha_bar_t
         self.set_timesteps(num_train_timesteps)
@@ -34,7 +36,7 @@ class DDIMScheduler:
     def set_timesteps(self, num_inference_steps: int) -> None:
         """Sampling timesteps, descending: ``t_i = i * (N // n)`` for i = n-1..0."""
         if not 1 <= num_inference_steps <= self.num_train_timesteps:
-            raise ValueError(
+            raise BadInputError(
                 f"num_inference_steps must be in 1..{self.num_train_timesteps}; got {num_inference_steps}"
             )
         self.num_inference_steps = num_inference_steps

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 
 from .config import PRESETS, ReactDiffConfig
@@ -33,11 +34,16 @@ class _ReactDiffBase(Submission):
 
     def __init__(self, *, device="cpu", **config) -> None:
         super().__init__(device=device, **config)
-        base = PRESETS[str(config.pop("preset", self.preset))]
+        preset = str(config.pop("preset", self.preset))
+        if preset not in PRESETS:
+            raise UnknownNameError(f"unknown ReactDiff preset {preset!r}; available: {', '.join(PRESETS)}")
+        base = PRESETS[preset]
         self.model_config = ReactDiffConfig.from_dict({**asdict(base), **self.overrides, **config})
         self.model = ReactDiff(self.model_config).to(self.device).eval()
-        # instances may differ from the class default when built with other options
-        self.required_features = self.model_config.required_features
+
+    def feature_specs(self):
+        # from the instance's config, so options such as dims and the wav2vec2 path reach the extractors
+        return self.model_config.feature_specs
 
     # --- training, checkpoints --------------------------------------------------------------
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
@@ -65,7 +71,6 @@ class _ReactDiffBase(Submission):
         self.model = ReactDiff(self.model_config).to(self.device)
         self.model.load_state_dict(state["weights"], strict=True)
         self.model.eval()
-        self.required_features = self.model_config.required_features
 
     # --- offline ----------------------------------------------------------------------------
     def _streams(self, batch: SpeakerBatch) -> dict[str, torch.Tensor]:
@@ -76,9 +81,9 @@ class _ReactDiffBase(Submission):
             elif name in batch.features:
                 out[name] = batch.features[name].float().to(self.device)
             else:
-                raise ValueError(
+                raise BadInputError(
                     f"submission {self.name!r} needs feature {name!r} in SpeakerBatch.features; got "
-                    f"{sorted(batch.features)}. Pass required_features={self.required_features} to the runner."
+                    f"{sorted(batch.features)}. The runner loads {[spec.name for spec in self.feature_specs()]}."
                 )
         return out
 
@@ -91,7 +96,7 @@ class _ReactDiffBase(Submission):
     # --- online -----------------------------------------------------------------------------
     def reset(self, batch_size: int, *, num_samples: int = 10, generator: torch.Generator) -> None:
         if not self.model_config.causal:
-            raise ValueError(
+            raise BadInputError(
                 f"submission {self.name!r} was built with causal=False; the online track needs a causal model "
                 f"(train it with causal=True)"
             )
@@ -147,15 +152,12 @@ class _threads:
 class ReactDiffSubmission(_ReactDiffBase):
     """ReactDiff (Li et al.): MMT encoder, latent DDIM with a 1-D UNet, transformer decoder; small config."""
 
-    required_features = ReactDiffConfig().required_features
-
 
 @register_submission("reactdiff-noaudio")
 class ReactDiffNoAudio(_ReactDiffBase):
     """ReactDiff without the acoustic branch (ablation)."""
 
     overrides = {"use_audio": False}
-    required_features = ReactDiffConfig(use_audio=False).required_features
 
 
 @register_submission("reactdiff-novisual")
@@ -163,7 +165,6 @@ class ReactDiffNoVisual(_ReactDiffBase):
     """ReactDiff without the facial branch (ablation)."""
 
     overrides = {"use_visual": False}
-    required_features = ReactDiffConfig(use_visual=False).required_features
 
 
 @register_submission("reactdiff-nodiffusion")
@@ -171,4 +172,3 @@ class ReactDiffNoDiffusion(_ReactDiffBase):
     """ReactDiff with the diffusion replaced by a deterministic regression of the latent (ablation)."""
 
     overrides = {"use_diffusion": False}
-    required_features = ReactDiffConfig(use_diffusion=False).required_features

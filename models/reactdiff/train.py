@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from react_bench.errors import BadInputError
+
 from .encoder import SPEAKER_EMOTION, stream_dims
 from .model import ReactDiff, condition_windows
 
@@ -26,8 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 def load_streams(ds: "ReactDataset", role: str, model: ReactDiff) -> dict[str, torch.Tensor]:
     """``{stream: (N, T, D)}`` float32 tensors of ``role`` for every stream the model reads."""
     out = {}
+    specs = {spec.name: spec for spec in model.config.feature_specs}
     for name in stream_dims(model.config):
-        array = ds.emotion(role) if name == SPEAKER_EMOTION else ds.features(name, role)
+        array = ds.emotion(role) if name == SPEAKER_EMOTION else ds.features(specs[name], role)
         out[name] = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     return out
 
@@ -40,7 +43,7 @@ def _targets(ds: "ReactDataset") -> tuple[torch.Tensor, torch.Tensor]:
 
 def _usable_frames(T: int, window: int) -> int:
     if T < window:
-        raise ValueError(f"clips must hold at least one window of {window} frames; got {T} frames")
+        raise BadInputError(f"clips must hold at least one window of {window} frames; got {T} frames")
     return T - T % window
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from react_bench.errors import BadInputError
+
 from .config import ReactDiffConfig
 from .layers import sinusoidal
 
@@ -52,7 +54,7 @@ class UNet1D(nn.Module):
         c = self.config = config
         ch, F, L = c.unet_channels, c.latent_dim, c.window
         if not c.cond_lags or not all(0 <= lag <= L for lag in c.cond_lags):
-            raise ValueError(f"cond_lags must be a non-empty list of frame lags in [0, window={L}]; got {c.cond_lags}")
+            raise BadInputError(f"cond_lags must be a non-empty list of frame lags in [0, window={L}]; got {c.cond_lags}")
         self.time_mlp = nn.Sequential(nn.Linear(ch, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         # z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper Sec. 3.3)
         self.cond_mlp = nn.Sequential(nn.Linear(L * F, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))

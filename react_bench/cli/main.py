@@ -1,8 +1,9 @@
 """Entry point of the ``react-bench`` command: one sub-command per module of this package.
 
 Each sub-command module defines ``add_parser(subparsers)``, which registers its parser and
-sets ``func(args) -> int``. Errors a user can fix (bad input, missing files, unknown
-names) are printed as one ``error:`` line and exit with status 2; nothing is swallowed.
+sets ``func(args) -> int``. Errors a user can fix (a :class:`~react_bench.errors.ReactBenchError`:
+bad input, missing files, unknown names) are printed as one ``error:`` line and exit with status 2.
+Anything else is a bug: it keeps its traceback and exits with status 1.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib
 import sys
 
 import react_bench
+from react_bench.errors import ReactBenchError
 
 SUBCOMMAND_MODULES = (
     "react_bench.cli.data_cmd",
@@ -21,8 +23,6 @@ SUBCOMMAND_MODULES = (
     "react_bench.cli.table_cmd",
     "react_bench.cli.train_cmd",
 )
-
-USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError, FileExistsError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,9 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except USER_ERRORS as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"error: {message}", file=sys.stderr)
+    except ReactBenchError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
 

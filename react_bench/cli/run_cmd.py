@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from react_bench.constants import NUM_GENERATIONS
+from react_bench.errors import BadInputError
 from react_bench.metrics.protocols import PROTOCOLS, REACT2024
 
 
@@ -41,7 +42,7 @@ def parse_options(pairs: list[str]) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--set expects KEY=VALUE; got {pair!r}")
+            raise BadInputError(f"--set expects KEY=VALUE; got {pair!r}")
         try:
             options[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -50,23 +51,24 @@ def parse_options(pairs: list[str]) -> dict:
 
 
 def _run(args) -> int:
-    from react_bench.runner import RESULTS, run_submission
+    from react_bench.metrics.spec import ARROWS
+    from react_bench.results import RESULTS_FILE, read_results
+    from react_bench.runner import run_submission
 
     path = run_submission(
         args.name, track=args.track, data=args.data, split=args.split, seed=args.seed, device=args.device,
         out=args.out, protocol=args.protocol, num_samples=args.num_samples, batch_size=args.batch_size,
         submission_config=parse_options(args.set), progress=not args.quiet,
     )
-    results = json.loads((path / RESULTS).read_text())
-    arrows = {"higher": "↑", "lower": "↓"}
+    results = read_results(path / RESULTS_FILE)
     for metric, entry in results["metrics"].items():
-        print(f"{metric:7s} {arrows.get(entry['direction'], '')} {entry['value']:.4f}")
+        print(f"{metric:8s} {ARROWS[entry['direction']]} {entry['value']:.4f}")
     if results.get("online"):
         online = results["online"]
         latency = online["latency_ms"]
         print(f"latency per window: mean {latency['mean']:.2f} ms, p95 {latency['p95']:.2f} ms, "
               f"max {latency['max']:.2f} ms; real-time factor {online['real_time_factor']:.4f}")
-    print(path / RESULTS)
+    print(path / RESULTS_FILE)
     _refresh_leaderboard(args)
     return 0
 

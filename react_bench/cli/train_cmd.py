@@ -1,46 +1,46 @@
-"""``react-bench train reactdiff [--config small|paper] [--data DIR] [--device D] [--seed N] [--out DIR]``.
+"""``react-bench train NAME [--config PRESET] [--set KEY=VALUE ...] [--data DIR] [--device D] [--seed N] [--out runs]``.
 
-Trains ReactDiff (both stages, model selection on the val split) and saves a checkpoint that
-holds everything needed to sample (config, weights incl. the condition MLP, latent statistics),
-written atomically.
+Fits a submission that learns (ReactDiff, its variants, ridge) on the train split, model selection on
+val, through the runner's fit-or-load cache: the checkpoint lands where ``react-bench run`` looks for
+it (``<out>/<name>/checkpoints/``, keyed by the training data, the effective configuration and the
+seed), so a later ``react-bench run NAME`` with the same options loads it instead of fitting again.
+A checkpoint stores its options and config, so ``load_checkpoint(path)`` rebuilds the submission.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="train a model (reactdiff) and save its checkpoint")
-    parser.add_argument("model", help="model to train: reactdiff (or an ablation: reactdiff-noaudio, ...)")
-    parser.add_argument("--config", default="small", help="preset: small (CPU, default) or paper (GPU)")
+    parser = subparsers.add_parser("train", help="fit a submission (reactdiff, ridge...) and cache its checkpoint")
+    parser.add_argument("model", help="submission to fit: reactdiff, an ablation (reactdiff-noaudio, ...), ridge")
+    parser.add_argument("--config", default=None, help="preset, same as --set preset=NAME (reactdiff: small, paper)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="submission option, as in `react-bench run` (VALUE parsed as JSON when it can be)")
     parser.add_argument("--data", default=None, help="dataset root (default: the default synthetic dataset)")
     parser.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
-    parser.add_argument("--seed", type=int, default=0, help="training seed")
-    parser.add_argument("--out", default="checkpoints", help="folder of the checkpoint")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (the same as `react-bench run --seed`)")
+    parser.add_argument("--out", default="runs", help="root of runs and checkpoints, as `react-bench run --out`")
     parser.set_defaults(func=_train)
 
 
 def _train(args) -> int:
-    import torch
-
-    from react_bench.data import ReactDataset, default_data_root
-    from react_bench.models.reactdiff import PRESETS
+    from react_bench.cli.run_cmd import parse_options
+    from react_bench.errors import BadInputError
+    from react_bench.runner.fitting import fit_or_load
+    from react_bench.runner.run import open_split, resolve_data_root
     from react_bench.submissions import get_submission
-    from react_bench.utils import atomic_write_bytes
 
-    if not args.model.startswith("reactdiff"):
-        raise ValueError(f"react-bench train supports reactdiff and its ablations; got {args.model!r}")
-    if args.config not in PRESETS:
-        raise ValueError(f"--config must be one of {', '.join(PRESETS)}; got {args.config!r}")
-    root = Path(args.data) if args.data else default_data_root()
-    train, val = ReactDataset(root, "train"), ReactDataset(root, "val")
-    submission = get_submission(args.model)(device=args.device, preset=args.config)
-    submission.fit(train, val=val, seed=args.seed)
-    buffer = io.BytesIO()
-    torch.save(submission.state_dict(), buffer)
-    path = Path(args.out) / f"{args.model}-{args.config}-{train.fingerprint[:16]}-seed{args.seed}.pt"
-    atomic_write_bytes(path, buffer.getvalue())
-    print(f"saved {path}")
+    cls = get_submission(args.model)
+    if not cls.needs_fit:
+        raise BadInputError(f"submission {args.model!r} learns nothing (needs_fit is False); just run it")
+    options = parse_options(args.set)
+    if args.config is not None:
+        options["preset"] = args.config
+    root = resolve_data_root(args.data)
+    submission = cls(device=args.device, **options)
+    record = fit_or_load(submission, root=root, out=Path(args.out), seed=args.seed, open_split=open_split)
+    verb = "loaded the cached" if record.get("loaded") else "saved"
+    print(f"{verb} checkpoint {record['checkpoint']}")
     return 0

@@ -22,12 +22,22 @@ from pathlib import Path
 
 import numpy as np
 
-from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, FPS, ROLES, SPLITS
+from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, ROLES, SAMPLES_PER_FRAME, SPLITS
 from react_bench.data.appropriateness import load_or_build_appropriateness
-from react_bench.data.features.base import Clip, FeatureExtractor, make_extractor
 from react_bench.data.feature_cache import FeatureCache, default_feature_cache_dir
-from react_bench.data.io import clip_file, mirrored_clips, read_emotion, read_split, read_threedmm, read_wav, split_file, to_mono_16k
+from react_bench.data.features.base import Clip, FeatureExtractor, FeatureRequest, FeatureSpec, as_feature_spec
+from react_bench.data.io import (
+    clip_file,
+    mirrored_clips,
+    read_emotion,
+    read_split,
+    read_threedmm,
+    read_wav,
+    split_file,
+    to_mono_16k,
+)
 from react_bench.data.synth.generate import MARKER_FILE
+from react_bench.errors import BadInputError, MissingDataError, UnknownNameError
 from react_bench.utils import sha256_array, sha256_files
 
 
@@ -63,19 +73,19 @@ class ReactDataset:
     ) -> None:
         self.root = Path(root).expanduser()
         if split not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+            raise BadInputError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
         if not self.root.is_dir():
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"dataset root {self.root} not found; pass the folder holding train.csv/val.csv/test.csv, "
                 f"or create a synthetic one with `react-bench data synth --out {self.root}`"
             )
         if clip_frames < 1:
-            raise ValueError(f"clip_frames must be >= 1; got {clip_frames}")
+            raise BadInputError(f"clip_frames must be >= 1; got {clip_frames}")
         self.split = split
         self.clip_frames = clip_frames
         self.dyads: list[tuple[str, str]] = read_split(split_file(self.root, split))
         if not self.dyads:
-            raise ValueError(f"split file {split_file(self.root, split)} lists no dyads; expected one row per dyad")
+            raise BadInputError(f"split file {split_file(self.root, split)} lists no dyads; expected one row per dyad")
         self._feature_cache_base = feature_cache
         self._stacks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -131,7 +141,7 @@ class ReactDataset:
         path = self.file("audio", self.clip_path(k, role))
         samples, rate = read_wav(path)
         mono = to_mono_16k(samples, rate, FEATURE_SAMPLE_RATE)
-        length = self.clip_frames * FEATURE_SAMPLE_RATE // FPS
+        length = self.clip_frames * SAMPLES_PER_FRAME
         return np.pad(mono[:length], (0, max(0, length - len(mono))))
 
     def clip(self, k: int, role: str) -> Clip:
@@ -156,15 +166,16 @@ class ReactDataset:
         """``(N, T, 58)`` float32 3DMM coefficients of ``role`` for every sample (loaded once)."""
         return self._stacked("3dmm", role)
 
-    def features(self, extractor: str | FeatureExtractor, role: str) -> np.ndarray:
+    def features(self, extractor: FeatureRequest | FeatureExtractor, role: str) -> np.ndarray:
         """``(N, T, D)`` float32 features of ``role``, computed once per clip and cached on disk.
 
-        ``extractor`` is a registered name (see ``react_bench.data.features``) or an extractor
-        instance; the cache key is its name, version and dim.
+        ``extractor`` is a registered name (default options), a :class:`FeatureSpec` (name and
+        options, e.g. ``dim`` or a local weights ``path``) or an extractor instance; the cache key is
+        the extractor's name, version and dim.
         """
         _check_role(role)
-        if isinstance(extractor, str):
-            extractor = make_extractor(extractor)
+        if isinstance(extractor, (str, FeatureSpec)):
+            extractor = as_feature_spec(extractor).build()
         cache = FeatureCache(self.feature_cache_dir, extractor)
         per_clip: dict[str, np.ndarray] = {}
         for speaker, listener in self.dyads:
@@ -224,13 +235,13 @@ class ReactDataset:
         for k, (speaker, listener) in enumerate(self.dyads):
             if path in (speaker, listener):
                 return self.clip(k, "speaker" if path == speaker else "listener")
-        raise KeyError(f"clip {path!r} is not in split {self.split}")
+        raise UnknownNameError(f"clip {path!r} is not in split {self.split}")
 
     def _read_clip(self, modality: str, clip: str) -> np.ndarray:
         path = self.file(modality, clip)
         array = read_emotion(path) if modality == "emotion" else read_threedmm(path)
         if len(array) < self.clip_frames:
-            raise ValueError(
+            raise BadInputError(
                 f"{modality} file {path} has {len(array)} frames; expected at least {self.clip_frames}. "
                 f"Run `react-bench data check {self.root}` to list every damaged file."
             )
@@ -250,4 +261,4 @@ class ReactDataset:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        raise BadInputError(f"role must be one of {', '.join(ROLES)}; got {role!r}")

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from react_bench.data.features.base import Clip, FeatureExtractor
+from react_bench.errors import BadInputError
 from react_bench.utils import atomic_save_npy
 
 
@@ -53,7 +54,7 @@ class FeatureCache:
                 return cached.astype(np.float32, copy=False)
         features = np.asarray(self.extractor(make_clip()), dtype=np.float32)
         if features.shape != expected:
-            raise ValueError(
+            raise BadInputError(
                 f"feature extractor {self.extractor.name!r} returned {features.shape} for clip {clip_path}; "
                 f"expected (T, dim) = {expected}"
             )

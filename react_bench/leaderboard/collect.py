@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-RESULTS = "results.json"
+from react_bench.results import find_results
 
 
-def load_results(runs: str | Path) -> list[dict]:
-    """Every ``results.json`` under ``runs`` (any depth), each with its folder as ``"_path"``.
+def load_results(runs: str | Path, *, warn=None) -> list[dict]:
+    """Every readable ``results.json`` under ``runs`` (any depth), each with its folder as ``"_path"``.
+
+    An unreadable or foreign file is skipped with a warning naming it (see
+    :func:`react_bench.results.find_results`).
 
     Raises:
-        FileNotFoundError: ``runs`` is not a folder.
+        MissingDataError: ``runs`` is not a folder.
     """
-    runs = Path(runs)
-    if not runs.is_dir():
-        raise FileNotFoundError(
-            f"runs folder {str(runs)!r} does not exist; run a submission first (`react-bench run NAME`) "
-            f"or pass --runs DIR"
-        )
-    found = []
-    for path in sorted(runs.rglob(RESULTS)):
-        record = json.loads(path.read_text())
-        if "metrics" not in record or "submission" not in record:
-            continue  # not a run record (e.g. an `evaluate` output without a submission)
-        record["_path"] = str(path.parent)
-        found.append(record)
-    return found
+    return find_results(runs, warn=warn)
 
 
 def latest_runs(

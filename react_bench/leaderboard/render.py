@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from react_bench.errors import MissingDataError
 from react_bench.leaderboard.collect import latest_runs, load_results
 from react_bench.leaderboard.table import build_tables, render
 
@@ -16,7 +17,7 @@ def leaderboard_records(runs: str | Path, *, track: str, split: str = "test", pr
     """
     records = latest_runs(load_results(runs), track=track, split=split, protocol=protocol)
     if not records:
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"no results for track {track!r}, split {split!r} under {str(runs)!r}; "
             f"run `react-bench run NAME --track {track}` first"
         )

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from react_bench.errors import BadInputError
+
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 CI_LEVEL = 0.95
@@ -21,7 +23,7 @@ def bootstrap_ci(
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"values must be a non-empty 1-D sequence of per-speaker values; got shape {values.shape}")
+        raise BadInputError(f"values must be a non-empty 1-D sequence of per-speaker values; got shape {values.shape}")
     rng = np.random.default_rng(seed)
     means = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(axis=1)  # (R,)
     tail = (1.0 - level) / 2 * 100

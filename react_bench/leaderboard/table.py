@@ -7,10 +7,12 @@ import html
 import io
 from dataclasses import dataclass, field
 
+from react_bench.errors import BadInputError
 from react_bench.leaderboard.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CI_LEVEL, summarize
+from react_bench.metrics.spec import ARROWS, METRIC_SPECS
 
-METRIC_ORDER = ("FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea")
-ARROWS = {"higher": "↑", "lower": "↓"}
+METRIC_ORDER = tuple(spec.name for spec in METRIC_SPECS)
+"""Column order: the metric table's order."""
 FORMATS = ("md", "csv", "html")
 
 
@@ -144,19 +146,28 @@ def render_markdown(tables: list[Table], *, title: str | None = None) -> str:
 
 
 def render_csv(tables: list[Table]) -> str:
-    """One row per submission; best values end with ``*``; CI bounds in their own columns."""
+    """One row per submission and table; best values end with ``*``; CI bounds in their own columns.
+
+    The columns are the union of every table's columns (by name, in the first table's order and then
+    the others'), and each cell is looked up by its column's name, so tables with different metrics
+    (e.g. the two protocols) never put a value under another metric's header.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    columns = tables[0].columns if tables else []
+    columns: dict[str, Column] = {}
+    for table in tables:
+        for column in table.columns:
+            columns.setdefault(column.name, column)
     header = ["track", "split", "protocol", "dataset_fingerprint", "submission"]
-    for column in columns:
+    for column in columns.values():
         header += [column.header, f"{column.name} ci_low", f"{column.name} ci_high"]
     writer.writerow(header)
     for table in tables:
         for name, row in table.rows.items():
+            cells = {column.name: cell for column, cell in zip(table.columns, row)}
             out = [table.track, table.split, table.protocol, table.fingerprint, name]
-            for j in range(len(columns)):
-                cell = row[j] if j < len(row) else None
+            for column_name in columns:
+                cell = cells.get(column_name)
                 if cell is None:
                     out += ["", "", ""]
                     continue
@@ -196,4 +207,4 @@ def render(tables: list[Table], *, fmt: str, title: str | None = None) -> str:
         return render_csv(tables)
     if fmt == "html":
         return render_html(tables, title=title)
-    raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    raise BadInputError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")

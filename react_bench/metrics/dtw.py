@@ -8,7 +8,9 @@ float64 throughout. ``pairwise_dtw`` is the group-weighted distance of FRDist (S
 
 Backends: on the CPU a numba kernel (``_dtw_numba``: parallel over groups of 8 pairs, vectorised
 across them; ``NUMBA_NUM_THREADS`` / ``numba.set_num_threads`` set its thread count; compiled on
-the first call and cached on disk); on any other device a torch wavefront kernel (``_dtw_torch``).
+the first call and cached on disk); on CUDA the fused Triton kernel (``_dtw_triton``: one program per
+pair, the local cost computed on the fly, the three groups in one pass); on any other device, or
+where Triton is missing, a torch wavefront kernel (``_dtw_torch``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import AU_SLICE, FE_SLICE, NUM_AU, NUM_FE, VA_SLICE
-from react_bench.metrics import _dtw_numba, _dtw_torch
+from react_bench.metrics import _dtw_numba, _dtw_torch, _dtw_triton
 from react_bench.metrics.checks import (
     check_appropriate,
     check_channels_match,
@@ -54,7 +56,13 @@ def _costs(x: torch.Tensor, y: torch.Tensor, qi: np.ndarray, ti: np.ndarray, gro
         return torch.from_numpy(res)
     qt = torch.as_tensor(qi, device=device)
     tt = torch.as_tensor(ti, device=device)
-    return _dtw_torch.pair_costs(x.to(device), y.to(device), qt, tt, list(groups))
+    xd, yd = x.to(device), y.to(device)
+    # CUDA: the fused Triton kernel (one program per pair, cost on the fly); the torch wavefront where
+    # Triton is missing. The device check matters: under TRITON_INTERPRET=1 Triton also accepts CPU
+    # tensors, and the CPU stays on numba.
+    if device.type == "cuda" and _dtw_triton.available(xd, yd):
+        return _dtw_triton.pair_costs(xd, yd, qt, tt, list(groups))
+    return _dtw_torch.pair_costs(xd, yd, qt, tt, list(groups))
 
 
 def dtw(x: Any, y: Any) -> float:

@@ -8,14 +8,14 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from react_bench.constants import FEATURE_SAMPLE_RATE, FPS
+from react_bench.constants import SAMPLES_PER_FRAME
+from react_bench.data.features.base import FeatureRequest, as_feature_spec
+from react_bench.errors import BadInputError
 from react_bench.submissions import ONLINE_CHUNK_FRAMES, SpeakerBatch
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
 
-SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
-"""16 kHz audio samples per 25 fps video frame (640)."""
 
 
 class SpeakerStreams:
@@ -23,16 +23,21 @@ class SpeakerStreams:
 
     Args:
         dataset: the split (``ReactDataset``).
-        features: names of per-frame features to include (``ds.features(name, "speaker")``).
+        features: the per-frame features to include, names or :class:`FeatureSpec` (built by
+            ``ds.features(spec, "speaker")``), held in ``SpeakerBatch.features`` under their names.
     """
 
-    def __init__(self, dataset: "ReactDataset", *, features: Sequence[str] = ()) -> None:
+    def __init__(self, dataset: "ReactDataset", *, features: Sequence[FeatureRequest] = ()) -> None:
         self.emotion = np.asarray(dataset.emotion("speaker"), dtype=np.float32)  # (N, T, 25)
         self.threedmm = np.asarray(dataset.threedmm("speaker"), dtype=np.float32)  # (N, T, 58)
         self._dataset = dataset
         self._audio_cache: tuple[tuple[int, ...], np.ndarray] | None = None
+        specs = [as_feature_spec(feature) for feature in features]
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise BadInputError(f"features must have distinct names (SpeakerBatch.features is keyed by name); got {specs}")
         self.features = {
-            name: np.asarray(dataset.features(name, "speaker"), dtype=np.float32) for name in features
+            spec.name: np.asarray(dataset.features(spec, "speaker"), dtype=np.float32) for spec in specs
         }  # name -> (N, T, D)
 
     @property

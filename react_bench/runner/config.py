@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from react_bench.constants import NUM_GENERATIONS
+from react_bench.errors import BadInputError
 from react_bench.metrics.protocols import check_protocol
 
 TRACKS = ("offline", "online")
@@ -33,12 +34,12 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.track not in TRACKS:
-            raise ValueError(f"track must be one of {', '.join(map(repr, TRACKS))}; got {self.track!r}")
+            raise BadInputError(f"track must be one of {', '.join(map(repr, TRACKS))}; got {self.track!r}")
         check_protocol(self.protocol)
         for option in ("num_samples", "batch_size"):
             value = getattr(self, option)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{option} must be a positive integer; got {value!r}")
+                raise BadInputError(f"{option} must be a positive integer; got {value!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

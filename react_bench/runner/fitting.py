@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import sys
 import time
 from pathlib import Path
 
-import torch
-
 import react_bench
+from react_bench.runner.checkpoint import checkpoint_path, read_checkpoint, save_checkpoint
 from react_bench.submissions import Submission
-from react_bench.submissions.interface import checkpoint_path
-from react_bench.utils import atomic_write_bytes
+
+
+def fit_key(submission: Submission, train_fingerprint: str) -> str:
+    """The checkpoint cache key: the training data, the submission's effective configuration (defaults
+    included) and the package version decide the fitted state, so a change to any of them never loads
+    a stale fit."""
+    signature = {"config": submission.fit_config(), "react_bench": react_bench.__version__}
+    return hashlib.sha256((train_fingerprint + json.dumps(signature, sort_keys=True, default=str)).encode()).hexdigest()
 
 
 def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, open_split) -> dict:
@@ -31,23 +35,15 @@ def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, ope
     if not submission.needs_fit:
         return {"fitted": False}
     train = open_split(root, "train")
-    # The training data, the submission's effective configuration (defaults included) and the
-    # package version decide the fitted state: a change to any of them never loads a stale fit.
-    signature = {"config": submission.fit_config(), "react_bench": react_bench.__version__}
-    key = hashlib.sha256((train.fingerprint + json.dumps(signature, sort_keys=True, default=str)).encode()).hexdigest()
-    path = checkpoint_path(out, submission.name, key, seed)
+    path = checkpoint_path(out, submission.name, fit_key(submission, train.fingerprint), seed)
     if path.exists():
         start = time.perf_counter()
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        submission.load_state_dict(state["state_dict"])
+        submission.load_state_dict(read_checkpoint(path)["state_dict"])
         return {"fitted": True, "checkpoint": str(path), "loaded": True, "seconds": time.perf_counter() - start}
     val = open_split(root, "val") if (Path(root) / "val.csv").exists() else None
     print(f"fitting {submission.name!r} on {root}/train (seed {seed})", file=sys.stderr)
     start = time.perf_counter()
     submission.fit(train, val=val, seed=seed)
     seconds = time.perf_counter() - start
-    buffer = io.BytesIO()
-    torch.save({"state_dict": submission.state_dict(), "config": submission.fit_config(), "seed": seed,
-                "train_fingerprint": train.fingerprint}, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_checkpoint(path, submission, seed=seed, train_fingerprint=train.fingerprint)
     return {"fitted": True, "checkpoint": str(path), "loaded": False, "seconds": seconds}

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import EMOTION_DIM, THREEDMM_DIM
+from react_bench.errors import BadInputError
 from react_bench.runner.batches import SpeakerStreams
 from react_bench.submissions import Reactions, SpeakerBatch, Submission
 
@@ -45,14 +46,14 @@ def check_reactions(
     if isinstance(out, torch.Tensor):
         out = Reactions(out)
     if not isinstance(out, Reactions) or not isinstance(out.emotion, torch.Tensor):
-        raise ValueError(
+        raise BadInputError(
             f"submission {submission.name!r} must return a (B, S, T, 25) tensor or Reactions from {where}; "
             f"got {type(out).__name__}"
         )
     expected = (batch, samples, frames, EMOTION_DIM)
     _check_tensor(out.emotion, expected, submission, "emotion", where)
     if submission.produces_3dmm and out.threedmm is None:
-        raise ValueError(
+        raise BadInputError(
             f"submission {submission.name!r} sets produces_3dmm but returned no 3DMM from {where}; "
             f"return Reactions(emotion, threedmm) or set produces_3dmm = False"
         )
@@ -63,13 +64,13 @@ def check_reactions(
 
 def _check_tensor(x: torch.Tensor, expected: tuple[int, ...], submission: Submission, what: str, where: str) -> None:
     if tuple(x.shape) != expected:
-        raise ValueError(
+        raise BadInputError(
             f"submission {submission.name!r} returned {what} of shape {tuple(x.shape)} from {where}; "
             f"expected {expected} (B speakers, S samples, T frames, channels)"
         )
     if not torch.isfinite(x).all():
         bad = int((~torch.isfinite(x)).sum())
-        raise ValueError(f"submission {submission.name!r} returned {bad} non-finite {what} values (NaN/Inf) from {where}")
+        raise BadInputError(f"submission {submission.name!r} returned {bad} non-finite {what} values (NaN/Inf) from {where}")
 
 
 def _sync(device: torch.device) -> None:

@@ -1,14 +1,13 @@
-"""The ``results.json`` record of a finished run."""
+"""The runner's part of a results record: the run's fields, online timing (the schema is ``react_bench.results``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from react_bench.constants import FPS
+from react_bench.results import build_record
 from react_bench.submissions import ONLINE_CHUNK_FRAMES, Submission
-from react_bench.utils import provenance, sha256_array
-
-SCHEMA = "react-bench/results/1"
+from react_bench.utils import sha256_array
 
 
 def describe(cls: type[Submission]) -> str:
@@ -40,21 +39,16 @@ def online_timing(latencies: list[list[float]], *, num_frames: int, batch_size: 
 
 
 def build_results(
-    *, cls: type[Submission], submission: Submission, config: dict, scores: dict, directions: dict,
-    dataset, root, batch_seeds: list[int], emotion: np.ndarray, threedmm: np.ndarray | None,
-    timings: dict, fit: dict, online: dict | None,
+    *, cls: type[Submission], submission: Submission, config: dict, scores: dict, dataset, root,
+    batch_seeds: list[int], emotion: np.ndarray, threedmm: np.ndarray | None, timings: dict, fit: dict,
+    online: dict | None, **extra,
 ) -> dict:
-    """Everything a reader needs to trust and reproduce the numbers."""
-    metrics = {
-        name: {"value": float(scores[name]), "direction": directions[name]}
-        for name in directions if scores.get(name) is not None  # None: not defined here (e.g. FRDvs at N = 1)
-    }
+    """The results record of a run (:func:`react_bench.results.build_record` with the runner's fields)."""
     predictions = {"emotion": "predictions.npy", "emotion_sha256": sha256_array(emotion), "shape": list(emotion.shape)}
     if threedmm is not None:
         predictions.update(threedmm="predictions_3dmm.npy", threedmm_sha256=sha256_array(threedmm))
-    return {
-        "schema": SCHEMA,
-        "submission": {
+    return build_record(
+        submission={
             "name": cls.name,
             "description": describe(cls),
             "config": submission.config,
@@ -63,25 +57,26 @@ def build_results(
             "produces_3dmm": cls.produces_3dmm,
             "fit": fit,
         },
-        "track": config["track"],
-        "split": config["split"],
-        "protocol": scores.get("protocol", config["protocol"]),
-        "frrea_feature_space": scores.get("frrea_feature_space"),
-        "metrics": metrics,
-        "per_speaker": {k: [float(v) for v in vals] for k, vals in scores.get("per_speaker", {}).items()},
-        "online": online,
-        "config": config,
-        "seeds": {"run_seed": config["seed"], "batch_seeds": batch_seeds},
-        "dataset": {
-            "root": str(root),
-            "split": config["split"],
-            "fingerprint": dataset.fingerprint,
-            "appropriateness_sha256": dataset.appropriateness_sha256,
-            "is_synthetic": bool(dataset.is_synthetic),
-            "num_samples": int(emotion.shape[0]),
-            "num_frames": int(emotion.shape[2]),
-        },
-        "predictions": predictions,
-        "timings": {**timings, "metric_seconds": scores.get("seconds")},
-        "provenance": provenance(),
+        track=config["track"],
+        split=config["split"],
+        scores=scores,
+        dataset=dataset_block(dataset, root, num_samples=int(emotion.shape[0]), num_frames=int(emotion.shape[2])),
+        config=config,
+        seeds={"run_seed": config["seed"], "batch_seeds": batch_seeds},
+        predictions=predictions,
+        timings=timings,
+        online=online,
+        **extra,
+    )
+
+
+def dataset_block(dataset, root, **sizes) -> dict:
+    """What a results record says about the split it was scored on."""
+    return {
+        "root": str(root),
+        "split": dataset.split,
+        "fingerprint": dataset.fingerprint,
+        "appropriateness_sha256": dataset.appropriateness_sha256,
+        "is_synthetic": bool(dataset.is_synthetic),
+        **sizes,
     }

@@ -11,11 +11,14 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
+from react_bench.errors import BadInputError, MissingDataError
+from react_bench.metrics import evaluate
 from react_bench.runner.batches import SpeakerStreams
 from react_bench.runner.config import DEFAULT_BATCH_SIZE, RunConfig
 from react_bench.runner.fitting import fit_or_load
@@ -38,7 +41,7 @@ def resolve_data_root(data: str | Path | None) -> Path:
         return Path(default_data_root())
     root = Path(data)
     if not root.is_dir():
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"dataset folder {str(root)!r} does not exist; pass the root of a REACT2024-layout dataset, "
             f"make one with `react-bench data synth --out {root}`, or omit --data for the default dataset"
         )
@@ -52,24 +55,20 @@ def open_split(root: Path, split: str):
     return ReactDataset(root, split)
 
 
-def _evaluate(*args, **kwargs) -> dict:
-    from react_bench.metrics.evaluate import evaluate
-
-    return evaluate(*args, **kwargs)
-
-
-def _directions() -> dict:
-    from react_bench.metrics.evaluate import METRIC_DIRECTIONS
-
-    return dict(METRIC_DIRECTIONS)
+Scorer = Callable[..., dict]
+"""``scorer(preds, targets, speaker, appropriate, *, protocol, device, per_speaker) -> dict`` as ``evaluate``."""
 
 
 def run_submission(
     name: str, *, track: str = "offline", data: str | Path | None = None, split: str = "test", seed: int = 0,
     device: str = "cpu", out: str | Path = "runs", protocol: str = "react2024", num_samples: int = 10,
     batch_size: int = DEFAULT_BATCH_SIZE, submission_config: dict | None = None, progress: bool = True,
+    scorer: Scorer = evaluate,
 ) -> Path:
     """Run submission ``name`` on one track and split; returns the run folder (with ``results.json``).
+
+    ``scorer`` turns the predictions into scores (default: :func:`react_bench.metrics.evaluate`; a test
+    of the runner's mechanics passes a cheaper one).
 
     Writes ``<out>/<name>/<track>/<split>/<timestamp>-<key>/`` holding ``predictions.npy``
     ``(N, S, T, 25)``, ``predictions_3dmm.npy`` ``(N, S, T, 58)`` when the submission makes 3DMM,
@@ -87,18 +86,18 @@ def run_submission(
         submission_config=dict(submission_config or {}),
     )
     if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed}")
+        raise BadInputError(f"seed must be a non-negative integer; got {seed}")
     cls = get_submission(name)
     root = resolve_data_root(data)
     dataset = open_split(root, split)
     torch_device = torch.device(device)
     submission = cls(device=torch_device, **config.submission_config)
     if cls.synthetic_only and not dataset.is_synthetic:
-        raise ValueError(f"submission {name!r} only works on the synthetic dataset; {str(root)!r} is not synthetic")
+        raise BadInputError(f"submission {name!r} only works on the synthetic dataset; {str(root)!r} is not synthetic")
     fit = fit_or_load(submission, root=root, out=Path(out), seed=seed, open_split=open_split)
     submission.bind(dataset)
 
-    streams = SpeakerStreams(dataset, features=cls.required_features)
+    streams = SpeakerStreams(dataset, features=submission.feature_specs())
     store = RunStore.find_or_plan(Path(out) / name / track / split, config.resume_key(dataset.fingerprint))
     batches = streams.batch_indices(batch_size)
     seeds = [batch_seed(seed, b) for b in range(len(batches))]
@@ -125,7 +124,7 @@ def run_submission(
 
     print(f"scoring {name} ({track}, {split}, protocol {protocol})", file=sys.stderr)
     t_eval = time.perf_counter()
-    scores = _evaluate(
+    scores = scorer(
         emotion, dataset.emotion("listener"), dataset.emotion("speaker"), dataset.appropriateness(),
         protocol=protocol, device=torch_device, per_speaker=True,
     )
@@ -142,7 +141,7 @@ def run_submission(
         "resumed": store.resumed,
     }
     results = build_results(
-        cls=cls, submission=submission, config=config.to_dict(), scores=scores, directions=_directions(),
+        cls=cls, submission=submission, config=config.to_dict(), scores=scores,
         dataset=dataset, root=root, batch_seeds=seeds, emotion=emotion, threedmm=threedmm,
         timings=timings, fit=fit, online=online,
     )

@@ -4,7 +4,11 @@ Layout of ``runs/<name>/<track>/<split>/<timestamp>-<key8>/``:
 
 - ``in-progress.json``: present while the run is unfinished; holds the resume key (a hash of the
   run's configuration and dataset fingerprint). The same command finds this folder and continues.
-- ``shards/batch-00000.npz``: one per finished batch, written atomically as it finishes.
+- ``shards/batch-00000.npz``: one per finished batch, written atomically as it finishes, then
+  ``shards/batch-00000.sha256`` with the SHA-256 of its bytes. On resume every shard is verified
+  (its hash matches and it loads); a damaged one (a truncated copy, a full disk) is discarded
+  with a warning naming it, and its batch is generated again with the same seed, so the final
+  numbers equal an uninterrupted run's.
 - ``predictions.npy``, ``predictions_3dmm.npy``, ``results.json``: written at the end, results last;
   then the shards and the marker are removed. A folder is complete if and only if it has
   ``results.json``.
@@ -16,18 +20,22 @@ any batch (unknown name, missing data, a submission returning the wrong shape) l
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import io
 import json
 import shutil
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from react_bench.results import RESULTS_FILE as RESULTS
+from react_bench.results import write_results
 from react_bench.runner.generate import BatchOutput
 from react_bench.utils import atomic_save_npy, atomic_write_bytes, atomic_write_json
 
 MARKER = "in-progress.json"
-RESULTS = "results.json"
 PREDICTIONS = "predictions.npy"
 PREDICTIONS_3DMM = "predictions_3dmm.npy"
 
@@ -65,9 +73,42 @@ class RunStore:
     def _shard(self, index: int) -> Path:
         return self.shard_dir / f"batch-{index:05d}.npz"
 
-    def finished_batches(self) -> set[int]:
-        """Indices of the batches whose shard is on disk."""
-        return {int(p.stem.split("-")[1]) for p in self.shard_dir.glob("batch-*.npz")}
+    def _hash_file(self, index: int) -> Path:
+        return self.shard_dir / f"batch-{index:05d}.sha256"
+
+    def finished_batches(self, *, warn=None) -> set[int]:
+        """Indices of the batches whose shard is on disk and intact.
+
+        A shard whose recorded hash is missing or differs, or that does not load, is deleted and
+        reported through ``warn(message)`` (default: a line on stderr); its batch is not finished.
+        """
+        warn = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
+        done = set()
+        for path in sorted(self.shard_dir.glob("batch-*.npz")):
+            index = int(path.stem.split("-")[1])
+            problem = self._shard_problem(index)
+            if problem is None:
+                done.add(index)
+                continue
+            warn(f"discarding damaged shard {path} ({problem}); batch {index} will be generated again")
+            path.unlink(missing_ok=True)
+            self._hash_file(index).unlink(missing_ok=True)
+        return done
+
+    def _shard_problem(self, index: int) -> str | None:
+        """Why shard ``index`` cannot be trusted, or None when it is intact."""
+        try:
+            data = self._shard(index).read_bytes()
+            recorded = self._hash_file(index).read_text().strip()
+        except OSError as error:
+            return f"unreadable: {error.strerror or error}"
+        if hashlib.sha256(data).hexdigest() != recorded:
+            return "its SHA-256 does not match the recorded one"
+        try:
+            self.read_shard(index)
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
+            return f"does not load: {error}"
+        return None
 
     def write_shard(self, index: int, output: BatchOutput, *, marker: dict) -> None:
         """Save one finished batch atomically (creating the folder and its marker on the first one)."""
@@ -83,7 +124,10 @@ class RunStore:
             arrays["threedmm"] = output.threedmm
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        atomic_write_bytes(self._shard(index), buffer.getvalue())
+        data = buffer.getvalue()
+        atomic_write_bytes(self._shard(index), data)
+        # Written second: a shard without its hash (killed in between) is regenerated, never trusted.
+        atomic_write_bytes(self._hash_file(index), hashlib.sha256(data).hexdigest().encode())
 
     def read_shard(self, index: int) -> BatchOutput:
         with np.load(self._shard(index), allow_pickle=False) as shard:
@@ -99,7 +143,7 @@ class RunStore:
         atomic_save_npy(self.path / PREDICTIONS, emotion)
         if threedmm is not None:
             atomic_save_npy(self.path / PREDICTIONS_3DMM, threedmm)
-        atomic_write_json(self.path / RESULTS, results)
+        write_results(self.path / RESULTS, results)
         shutil.rmtree(self.shard_dir, ignore_errors=True)
         (self.path / MARKER).unlink(missing_ok=True)
         return self.path / RESULTS

@@ -23,6 +23,7 @@ from react_bench.constants import FPS
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
+    from react_bench.data.features.base import FeatureRequest, FeatureSpec
 
 ONLINE_CHUNK_FRAMES = 2 * FPS
 """The online track streams the speaker in 2 s chunks (50 frames)."""
@@ -37,7 +38,7 @@ class SpeakerBatch:
         threedmm: ``(B, T, 58)`` float32 speaker 3DMM coefficients.
         audio: ``(B, L)`` float32 speaker audio at 16 kHz, ``L = T * 16000 / 25``.
         features: name -> ``(B, T, D)`` float32 per-frame features the submission asked for
-            in :attr:`Submission.required_features`.
+            in :meth:`Submission.feature_specs`.
         indices: ``(B,)`` sample indices in the split.
         start_frame: first frame of this batch in the clip (0 offline; the chunk start online).
     """
@@ -95,14 +96,25 @@ class Submission:
     """True when :meth:`fit` must run on the training split before generating."""
     produces_3dmm: ClassVar[bool] = False
     """True when :attr:`Reactions.threedmm` is filled."""
-    required_features: ClassVar[tuple[str, ...]] = ()
-    """Names of per-frame features (see ``react_bench.data.features``) put in :attr:`SpeakerBatch.features`."""
+    required_features: ClassVar[tuple["FeatureRequest", ...]] = ()
+    """Per-frame features (names or ``FeatureSpec``, see ``react_bench.data.features``) put in
+    :attr:`SpeakerBatch.features`; a submission whose features depend on its options overrides
+    :meth:`feature_specs` instead."""
     synthetic_only: ClassVar[bool] = False
     """True for submissions that only work on the synthetic dataset (the Oracle)."""
 
     def __init__(self, *, device: torch.device | str = "cpu", **config) -> None:
         self.device = torch.device(device)
         self.config = dict(config)
+
+    def feature_specs(self) -> tuple["FeatureSpec", ...]:
+        """The features this instance needs, with their options; what the runner loads for it.
+
+        The default turns :attr:`required_features` into specs with default options.
+        """
+        from react_bench.data.features.base import as_feature_spec
+
+        return tuple(as_feature_spec(feature) for feature in self.required_features)
 
     # --- training ------------------------------------------------------------
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
@@ -170,8 +182,3 @@ def _concat_batches(chunks: list[SpeakerBatch]) -> SpeakerBatch:
         features={k: torch.cat([c.features[k] for c in chunks], dim=1) for k in first.features},
         start_frame=first.start_frame,
     )
-
-
-def checkpoint_path(runs_dir: Path, name: str, data_fingerprint: str, seed: int) -> Path:
-    """Where the runner caches a fitted submission."""
-    return Path(runs_dir) / name / "checkpoints" / f"{data_fingerprint[:16]}-seed{seed}.pt"

@@ -12,6 +12,7 @@ import importlib.util
 from importlib.metadata import entry_points
 from typing import Callable, TypeVar
 
+from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.submissions.interface import Submission
 
 ENTRY_POINT_GROUP = "react_bench.submissions"
@@ -31,7 +32,7 @@ def register_submission(name: str) -> Callable[[S], S]:
             raise TypeError(f"@register_submission({name!r}) expects a Submission subclass; got {cls!r}")
         existing = _REGISTRY.get(name)
         if existing is not None and existing is not cls and existing.__qualname__ != cls.__qualname__:
-            raise ValueError(f"submission name {name!r} is already registered by {existing.__module__}")
+            raise BadInputError(f"submission name {name!r} is already registered by {existing.__module__}")
         cls.name = name
         _REGISTRY[name] = cls
         return cls
@@ -75,7 +76,7 @@ def get_submission(name: str) -> type[Submission]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown submission {name!r}; available: {', '.join(sorted(_REGISTRY))}. "
             f"Register one with @register_submission or the {ENTRY_POINT_GROUP!r} entry-point group."
         ) from None

@@ -11,7 +11,8 @@ from react_bench.submissions import Reactions, Submission, register_submission
 
 
 def fake_evaluate(preds, targets, speaker, appropriate, *, protocol="react2024", device=None, per_speaker=False):
-    """A tiny stand-in for ``react_bench.metrics.evaluate`` (runner mechanics tests only).
+    """A tiny stand-in for ``react_bench.metrics.evaluate``, passed to ``run_submission(scorer=...)`` by the
+    tests of the runner's mechanics (not of the numbers).
 
     FRDist here is the per-speaker mean squared error to the own listener, FRDiv the variance over samples.
     """
@@ -23,9 +24,6 @@ def fake_evaluate(preds, targets, speaker, appropriate, *, protocol="react2024",
     if per_speaker:
         out["per_speaker"] = {"FRDist": dist.tolist(), "FRDiv": div.tolist()}
     return out
-
-
-FAKE_DIRECTIONS = {"FRDist": "lower", "FRDiv": "higher"}
 
 
 @register_submission("test-wrong-shape")

@@ -6,8 +6,6 @@ import pytest
 
 from react_bench.cli.main import main
 
-pytestmark = pytest.mark.usefixtures("fake_metrics")
-
 
 def files_under(path):
     return sorted(p for p in path.rglob("*")) if path.exists() else []

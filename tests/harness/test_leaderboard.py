@@ -25,6 +25,7 @@ def record(name, *, corr, dist, date="2026-01-01T00:00:00+00:00", track="offline
     if frrea is not None:
         metrics["FRRea"] = {"value": frrea, "direction": "lower"}
     return {
+        "schema": "react-bench/results/2",
         "submission": {"name": name},
         "track": track, "split": "test", "protocol": "react2024", "frrea_feature_space": "test-space-v1",
         "metrics": metrics,

@@ -7,18 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from harness_helpers import Recorder
+from harness_helpers import Recorder, fake_evaluate
 from react_bench.data import ReactDataset
 from react_bench.runner import run_submission
-from react_bench.runner.batches import SAMPLES_PER_FRAME
+from react_bench.constants import SAMPLES_PER_FRAME
 from react_bench.submissions import ONLINE_CHUNK_FRAMES
 
-pytestmark = pytest.mark.usefixtures("fake_metrics")
 
 
 def test_submission_never_sees_a_frame_beyond_its_chunk(synthetic_root, tmp_path):
     Recorder.seen.clear()
-    path = run_submission("test-recorder", track="online", data=synthetic_root, out=tmp_path, batch_size=4,
+    path = run_submission("test-recorder", scorer=fake_evaluate, track="online", data=synthetic_root, out=tmp_path, batch_size=4,
                           num_samples=2, progress=False)
     dataset = ReactDataset(synthetic_root, "test")
     speaker = dataset.emotion("speaker")  # (N, T, 25)
@@ -37,7 +36,7 @@ def test_submission_never_sees_a_frame_beyond_its_chunk(synthetic_root, tmp_path
 
 
 def test_online_record_has_latency_and_real_time_factor(synthetic_root, tmp_path):
-    path = run_submission("mime", track="online", data=synthetic_root, out=tmp_path, batch_size=4, progress=False)
+    path = run_submission("mime", scorer=fake_evaluate, track="online", data=synthetic_root, out=tmp_path, batch_size=4, progress=False)
     online = json.loads((path / "results.json").read_text())["online"]
     assert online["chunk_frames"] == ONLINE_CHUNK_FRAMES
     assert online["windows"] == 2 * 15  # 2 batches x 750 / 50 windows

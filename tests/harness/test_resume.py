@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness_helpers import CrashSwitch
+from harness_helpers import CrashSwitch, fake_evaluate
 from react_bench.runner import run_submission
 from react_bench.runner.store import MARKER
 
-pytestmark = pytest.mark.usefixtures("fake_metrics")
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,7 +35,7 @@ def same_numbers(a: Path, b: Path) -> None:
 @pytest.mark.parametrize("track", ["offline", "online"])
 def test_crash_then_same_command_resumes(synthetic_root, tmp_path, monkeypatch, track):
     options = dict(track=track, data=synthetic_root, batch_size=2, progress=False)
-    reference = run_submission("test-crash", out=tmp_path / "reference", **options)
+    reference = run_submission("test-crash", scorer=fake_evaluate, out=tmp_path / "reference", **options)
 
     out = tmp_path / "runs"
     monkeypatch.setattr(CrashSwitch, "armed", True)
@@ -45,15 +44,15 @@ def test_crash_then_same_command_resumes(synthetic_root, tmp_path, monkeypatch, 
     if track == "online":  # the default step calls generate once per window: crash in the second batch
         monkeypatch.setattr(CrashSwitch, "after", 15 + 3)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        run_submission("test-crash", out=out, **options)
+        run_submission("test-crash", scorer=fake_evaluate, out=out, **options)
     (unfinished,) = unfinished_runs(out)
-    finished = sorted(p.name for p in (unfinished / "shards").iterdir())
+    finished = sorted(p.name for p in (unfinished / "shards").glob("*.npz"))
     assert finished == ["batch-00000.npz"] if track == "online" else ["batch-00000.npz", "batch-00001.npz"]
     assert not (unfinished / "results.json").exists()
 
     monkeypatch.setattr(CrashSwitch, "armed", False)
     monkeypatch.setattr(CrashSwitch, "calls", 0)
-    resumed = run_submission("test-crash", out=out, **options)
+    resumed = run_submission("test-crash", scorer=fake_evaluate, out=out, **options)
     assert resumed == unfinished
     assert CrashSwitch.calls == (1 if track == "offline" else 2 * 15)  # only the unfinished batches ran (3 in all)
     assert json.loads((resumed / "results.json").read_text())["timings"]["resumed"] is True
@@ -67,9 +66,9 @@ def test_a_different_command_does_not_resume(synthetic_root, tmp_path, monkeypat
     monkeypatch.setattr(CrashSwitch, "after", 1)
     monkeypatch.setattr(CrashSwitch, "calls", 0)
     with pytest.raises(RuntimeError):
-        run_submission("test-crash", data=synthetic_root, out=out, batch_size=2, progress=False)
+        run_submission("test-crash", scorer=fake_evaluate, data=synthetic_root, out=out, batch_size=2, progress=False)
     monkeypatch.setattr(CrashSwitch, "armed", False)
-    other = run_submission("test-crash", data=synthetic_root, out=out, batch_size=2, seed=1, progress=False)
+    other = run_submission("test-crash", scorer=fake_evaluate, data=synthetic_root, out=out, batch_size=2, seed=1, progress=False)
     assert len(unfinished_runs(out)) == 1 and unfinished_runs(out)[0] != other
 
 
@@ -94,8 +93,8 @@ def test_sigkill_mid_run_then_same_command(synthetic_root, tmp_path):
     assert not (unfinished / "results.json").exists()
     assert list((unfinished / "shards").glob("*.npz"))  # killed after at least one shard (of 3) was saved
 
-    resumed = run_submission("test-slow", data=synthetic_root, out=out, batch_size=2, progress=False)
+    resumed = run_submission("test-slow", scorer=fake_evaluate, data=synthetic_root, out=out, batch_size=2, progress=False)
     assert resumed == unfinished
-    reference = run_submission("test-slow", data=synthetic_root, out=tmp_path / "reference", batch_size=2,
+    reference = run_submission("test-slow", scorer=fake_evaluate, data=synthetic_root, out=tmp_path / "reference", batch_size=2,
                                progress=False)
     same_numbers(resumed, reference)

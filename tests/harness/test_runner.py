@@ -7,17 +7,17 @@ import json
 import numpy as np
 import pytest
 
+from harness_helpers import fake_evaluate
 from react_bench.data import ReactDataset
 from react_bench.runner import run_submission
 from react_bench.runner.run import batch_seed
 from react_bench.submissions import get_submission
 
-pytestmark = pytest.mark.usefixtures("fake_metrics")
 
 
 def run(name, root, out, **options):
     options.setdefault("batch_size", 4)
-    return run_submission(name, data=root, out=out, progress=False, **options)
+    return run_submission(name, data=root, out=out, progress=False, scorer=fake_evaluate, **options)
 
 
 def test_run_writes_predictions_and_a_complete_record(synthetic_root, tmp_path):

@@ -33,9 +33,12 @@ def test_evaluate_command_writes_results(synthetic_root, test_split, tmp_path, c
     record = json.loads(out.read_text())
     want = evaluate(preds.astype(np.float32), targets, test_split.emotion("speaker"), test_split.appropriateness(),
                     protocol="corrected")
-    for name, value in record["metrics"].items():
-        assert value == pytest.approx(want[name], rel=1e-12), name
-    assert record["directions"]["FRDist"] == "lower" and record["directions"]["FRCorr_per_gen"] == "higher"
+    assert set(record["metrics"]) == {name for name in want if name[:2] == "FR" and want[name] is not None}
+    for name, entry in record["metrics"].items():
+        assert entry["value"] == pytest.approx(want[name], rel=1e-12), name
+    assert record["metrics"]["FRDist"]["direction"] == "lower"
+    assert record["metrics"]["FRCorr_per_gen"]["direction"] == "higher"
+    assert record["schema"] == "react-bench/results/2" and record["split"] == "test"
     assert record["protocol"] == "corrected"
     assert record["dataset"]["fingerprint"] == test_split.fingerprint
     assert record["dataset"]["appropriateness_sha256"] == test_split.appropriateness_sha256

@@ -21,7 +21,7 @@ def test_fit_end_to_end_on_the_small_synthetic_set(synthetic_root):
     batch = SpeakerBatch(
         emotion=torch.from_numpy(test.emotion("speaker")[k]), threedmm=torch.from_numpy(test.threedmm("speaker")[k]),
         audio=torch.zeros(2, 1), indices=torch.arange(2),
-        features={n: torch.from_numpy(test.features(n, "speaker")[k]) for n in sub.required_features},
+        features={spec.name: torch.from_numpy(test.features(spec, "speaker")[k]) for spec in sub.feature_specs()},
     )
     out = sub.generate(batch, num_samples=2, generator=torch.Generator().manual_seed(0))
     assert out.emotion.shape == (2, 2, test.clip_frames, 25) and torch.isfinite(out.threedmm).all()

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from react_bench.constants import FEATURE_SAMPLE_RATE, FPS
+from react_bench.constants import FEATURE_SAMPLE_RATE, SAMPLES_PER_FRAME
 from react_bench.data.features.base import Clip, register_extractor
+from react_bench.errors import BadInputError, MissingDataError
 
-SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
 """640 audio samples per 25 fps frame."""
 
 
@@ -43,7 +43,7 @@ class MFCCExtractor:
         import torchaudio
 
         if n_mfcc < 1:
-            raise ValueError(f"n_mfcc must be >= 1; got {n_mfcc}")
+            raise BadInputError(f"n_mfcc must be >= 1; got {n_mfcc}")
         self.dim = int(n_mfcc)
         if n_mfcc != 26:
             self.version = f"1-n{n_mfcc}"
@@ -71,13 +71,13 @@ class Wav2Vec2Extractor:
 
     def __init__(self, *, path: str | None = None, device: str = "cpu") -> None:
         if path is None:
-            raise ValueError(
+            raise BadInputError(
                 "the wav2vec2 extractor needs path=<folder of a saved Wav2Vec2Model> "
                 "(e.g. wav2vec2-base-960h saved with save_pretrained); nothing is downloaded"
             )
         folder = Path(path).expanduser()
         if not (folder / "config.json").is_file():
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"no wav2vec2 model at {folder} (config.json missing); save one there with "
                 f"Wav2Vec2Model.from_pretrained(...).save_pretrained('{folder}') on a machine with internet"
             )

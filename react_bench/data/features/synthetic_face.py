@@ -25,6 +25,7 @@ import numpy as np
 
 from react_bench.constants import AU_SLICE, EXPRESSION_SLICE, FE_SLICE, VA_SLICE
 from react_bench.data.features.base import Clip, register_extractor
+from react_bench.errors import BadInputError, UnknownNameError
 
 _KINDS = {"face_va": (VA_SLICE, 16, 1), "face_au": (AU_SLICE, 64, 2), "face_fe": (FE_SLICE, 32, 3)}
 """name -> (emotion channels, default dim, stream id of the weights)."""
@@ -35,12 +36,12 @@ class SyntheticFaceEncoder:
 
     def __init__(self, name: str, *, dim: int | None = None, seed: int = 0) -> None:
         if name not in _KINDS:
-            raise KeyError(f"unknown synthetic face encoder {name!r}; available: {', '.join(_KINDS)}")
+            raise UnknownNameError(f"unknown synthetic face encoder {name!r}; available: {', '.join(_KINDS)}")
         channels, default_dim, stream = _KINDS[name]
         self.name = name
         self.dim = int(dim if dim is not None else default_dim)
         if self.dim < 1:
-            raise ValueError(f"dim must be >= 1; got {dim}")
+            raise BadInputError(f"dim must be >= 1; got {dim}")
         self.version = "1" if seed == 0 else f"1-seed{seed}"
         self._channels = channels
         inputs = (channels.stop - channels.start) + (EXPRESSION_SLICE.stop - EXPRESSION_SLICE.start)
