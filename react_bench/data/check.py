@@ -9,7 +9,11 @@ Checks, each reported with the file it concerns (nothing stops at the first prob
 - 3DMM ``.npy``: readable, ``(751, 58)`` (singleton axes squeezed), finite;
 - wav: a readable PCM wav of at least ``CLIP_FRAMES / FPS`` = 30 s;
 - video: when ``<split>/Video_files`` exists, each clip's frame folder exists;
-- the official appropriateness matrix, when present: ``(N, N)``, 0/1, no empty row.
+- the official appropriateness matrix, when present: ``(N, N)``, 0/1, no empty row;
+- synthetic datasets whose ``synthetic.json`` records extra reactions: every clip of those splits
+  (each is the listener of one sample) has its extra-reactions file
+  (:mod:`react_bench.data.extra_reactions`), readable, ``(R, 751, 25)`` with the recorded R, finite,
+  AUs 0 or 1.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 
 from react_bench.constants import AU_SLICE, CLIP_FRAMES, FE_SLICE, FILE_FRAMES, FPS, MODALITY_DIRS, SPLITS, VA_SLICE
 from react_bench.data.appropriateness import build_appropriateness, official_file, validate_appropriateness
+from react_bench.data.extra_reactions import extra_reactions_file, read_extra_reactions
 from react_bench.data.io import clip_file, mirrored_clips, read_emotion, read_split, read_threedmm, read_wav, split_file
 
 FE_SUM_TOLERANCE = 1e-2
@@ -93,12 +98,31 @@ def inspect_dataset(root: str | os.PathLike) -> CheckReport:
     if not root.is_dir():
         report.problems.append(Problem(str(root), "dataset folder not found"))
         return report
+    extra = _extra_reactions_record(root, report.problems)
     for split in SPLITS:
-        report.splits[split] = _check_split(root, split, report.problems)
+        report.splits[split] = _check_split(root, split, report.problems, extra)
     return report
 
 
-def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummary:
+def _extra_reactions_record(root: Path, problems: list[Problem]) -> tuple[int, set[str]]:
+    """``(R, splits)`` of the extra reactions ``synthetic.json`` records; ``(0, set())`` for real data
+    and for synthetic datasets made before extra reactions existed."""
+    import json
+
+    from react_bench.data.synth.generate import MARKER_FILE
+
+    marker = root / MARKER_FILE
+    if not marker.is_file():
+        return 0, set()
+    try:
+        record = json.loads(marker.read_text())
+        return int(record.get("extra_reactions", 0)), set(record.get("extra_reaction_splits", []))
+    except (ValueError, TypeError, AttributeError) as error:
+        problems.append(Problem(str(marker), f"is not a readable generator record ({error})"))
+        return 0, set()
+
+
+def _check_split(root: Path, split: str, problems: list[Problem], extra: tuple[int, set[str]]) -> SplitSummary:
     summary = SplitSummary()
     csv_path = split_file(root, split)
     try:
@@ -112,6 +136,7 @@ def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummar
         return summary
 
     emotions: dict[str, np.ndarray | None] = {}
+    missing: set[str] = set()
     for row, dyad in enumerate(dyads, start=2):
         for clip in dyad:
             if clip in emotions:
@@ -121,6 +146,7 @@ def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummar
                 message = f"line {row} points to clip {clip!r}, which has no files under {root / split}"
                 problems.append(Problem(str(csv_path), message))
                 emotions[clip] = None
+                missing.add(clip)
                 continue
             emotions[clip] = _check_clip(root, split, clip, summary, problems)
 
@@ -128,7 +154,31 @@ def _check_split(root: Path, split: str, problems: list[Problem]) -> SplitSummar
     speaker_emotion = [emotions[clip] for clip in clips[0]]
     complete = all(e is not None and len(e) >= CLIP_FRAMES for e in speaker_emotion)
     _check_matrix(root, split, 2 * len(dyads), speaker_emotion if complete else None, clips, summary, problems)
+    reactions, splits = extra
+    if reactions > 0 and split in splits:
+        for clip in clips[1]:  # each clip is the listener of exactly one sample
+            if clip not in missing:  # a row pointing nowhere is reported once, above
+                _check_extra_reactions(root, split, clip, reactions, problems)
     return summary
+
+
+def _check_extra_reactions(root: Path, split: str, clip: str, reactions: int, problems: list[Problem]) -> None:
+    path = extra_reactions_file(root, split, clip)
+    try:
+        array = read_extra_reactions(root, split, clip)
+    except (FileNotFoundError, ValueError) as error:
+        problems.append(Problem(str(path), _reason(error, path)))
+        return
+    expected = (reactions, FILE_FRAMES, array.shape[2])
+    if array.shape != expected:
+        problems.append(Problem(str(path), f"holds shape {array.shape}; expected {expected} (R, frames, 25)"))
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        problems.append(Problem(str(path), f"{bad.sum()} NaN/Inf values (first in reaction {first[0]}, row {first[1]})"))
+    aus = array[..., AU_SLICE]
+    if not np.isin(aus, (0.0, 1.0)).all():
+        problems.append(Problem(str(path), f"{(~np.isin(aus, (0.0, 1.0))).sum()} AU values are not 0 or 1"))
 
 
 def _check_clip(root: Path, split: str, clip: str, summary: SplitSummary, problems: list[Problem]) -> np.ndarray | None:
@@ -234,7 +284,7 @@ def _check_matrix(
 def _reason(error: Exception, path: Path) -> str:
     """The error message without the file name that the Problem already carries."""
     message = str(error)
-    for prefix in (f"emotion file {path} ", f"3DMM file {path} ", f"audio file {path} ", f"split file {path} ",
+    for prefix in (f"extra reactions {path} ", f"emotion file {path} ", f"3DMM file {path} ", f"audio file {path} ", f"split file {path} ",
                    f"appropriateness matrix {path} ", f"{path} "):
         if message.startswith(prefix):
             return message[len(prefix):]

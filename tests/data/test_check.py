@@ -136,3 +136,73 @@ def test_cli_exit_zero_and_summary(synthetic_root, capsys):
     out = capsys.readouterr().out
     assert "val  : 3 dyads (6 mirrored samples), frames per clip 751, emotion 25 ch, 3DMM 58 coef" in out
     assert "density" in out and "no problems found" in out
+
+
+# --- extra true reactions (synthetic val/test) -----------------------------------------------
+
+
+def _extra_file(root, k=0, split="val"):
+    from react_bench.data.extra_reactions import extra_reactions_file
+
+    ds = ReactDataset(root, split)
+    return extra_reactions_file(root, split, ds.clip_path(k, "listener"))
+
+
+def _rewrite_extra(path, au, affect):
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, au=au, affect=affect)
+
+
+def test_extra_reactions_exist_for_every_val_and_test_sample(synthetic_root):
+    from react_bench.data.extra_reactions import EXTRA_REACTIONS, read_extra_reactions
+
+    for split in ("val", "test"):
+        ds = ReactDataset(synthetic_root, split)
+        for k in range(len(ds)):
+            assert read_extra_reactions(synthetic_root, split, ds.clip_path(k, "listener")).shape == (EXTRA_REACTIONS, 751, 25)
+    assert not (synthetic_root / "train" / "Extra_reactions").exists()
+
+
+def test_missing_extra_reactions(corruptible_root):
+    path = _extra_file(corruptible_root, k=4, split="test")
+    path.unlink()
+    _only_problem(corruptible_root, path, r"extra reactions .*not found|not found")
+
+
+def test_unreadable_extra_reactions(corruptible_root):
+    path = _extra_file(corruptible_root, k=1)
+    path.write_bytes(b"not an npz archive")
+    _only_problem(corruptible_root, path, r"not a readable \.npz with arrays 'au' and 'affect'")
+
+
+def test_truncated_extra_reactions(corruptible_root):
+    path = _extra_file(corruptible_root, k=2)
+    with np.load(path) as archive:
+        au, affect = archive["au"], archive["affect"]
+    _rewrite_extra(path, au[:, :400], affect[:, :400])
+    _only_problem(corruptible_root, path, r"holds shape \(10, 400, 25\); expected \(10, 751, 25\)")
+
+
+def test_wrong_number_of_extra_reactions(corruptible_root):
+    path = _extra_file(corruptible_root, k=3, split="test")
+    with np.load(path) as archive:
+        au, affect = archive["au"], archive["affect"]
+    _rewrite_extra(path, au[:7], affect[:7])
+    _only_problem(corruptible_root, path, r"holds shape \(7, 751, 25\); expected \(10, 751, 25\)")
+
+
+def test_nan_in_extra_reactions(corruptible_root):
+    path = _extra_file(corruptible_root, k=5)
+    with np.load(path) as archive:
+        au, affect = archive["au"], archive["affect"].copy()
+    affect[2, 30, 1] = np.nan
+    _rewrite_extra(path, au, affect)
+    _only_problem(corruptible_root, path, r"1 NaN/Inf values \(first in reaction 2, row 30\)")
+
+
+def test_extra_reactions_with_mismatched_arrays(corruptible_root):
+    path = _extra_file(corruptible_root, k=0, split="test")
+    with np.load(path) as archive:
+        au, affect = archive["au"], archive["affect"]
+    _rewrite_extra(path, au, affect[:, :, :9])
+    _only_problem(corruptible_root, path, r"has arrays au \(10, 751, 15\) and affect \(10, 751, 9\)")
