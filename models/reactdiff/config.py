@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from react_bench.data.features.base import FeatureSpec
 from react_bench.errors import BadInputError
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from react_bench.constants import VA_SLICE
 from react_bench.data.official_matrix import build_official_matrix, has_official_sources
+from react_bench.errors import BadInputError
 
 APPROPRIATENESS_THRESHOLD = 0.12
 """RMS valence/arousal distance at or below which two speaker behaviours count as alike (step 3).
@@ -72,10 +73,10 @@ def build_appropriateness(
     squared = ((summary[:, None, :] - summary[None, :, :]) ** 2).mean(axis=-1)  # (N, N)
     matrix = (np.sqrt(squared) <= threshold).astype(np.uint8)
     if (speaker_clips is None) != (listener_clips is None):
-        raise ValueError("pass both speaker_clips and listener_clips (rule 4 compares them), or neither")
+        raise BadInputError("pass both speaker_clips and listener_clips (rule 4 compares them), or neither")
     if speaker_clips is not None:
         if not len(speaker_clips) == len(listener_clips) == len(matrix):
-            raise ValueError(
+            raise BadInputError(
                 f"speaker_clips and listener_clips must hold one path per sample ({len(matrix)}); "
                 f"got {len(speaker_clips)} and {len(listener_clips)}"
             )
@@ -88,18 +89,18 @@ def validate_appropriateness(matrix: np.ndarray, num_samples: int, *, source: st
     """``matrix`` as ``(N, N)`` uint8 after checking shape, 0/1 values and no empty row; ValueError naming ``source``."""
     matrix = np.asarray(matrix)
     if matrix.shape != (num_samples, num_samples):
-        raise ValueError(
+        raise BadInputError(
             f"appropriateness matrix {source} has shape {matrix.shape}; expected ({num_samples}, {num_samples}) "
             f"for a split of {num_samples} samples (2 x the dyads of the split CSV). Is it the file of another split?"
         )
     if not np.issubdtype(matrix.dtype, np.number) and matrix.dtype != bool:
-        raise ValueError(f"appropriateness matrix {source} holds {matrix.dtype} values; expected 0/1 numbers")
+        raise BadInputError(f"appropriateness matrix {source} holds {matrix.dtype} values; expected 0/1 numbers")
     if not np.isin(matrix, (0, 1)).all():
         bad = np.unique(matrix[~np.isin(matrix, (0, 1))])[:5]
-        raise ValueError(f"appropriateness matrix {source} must hold only 0 and 1; found {bad.tolist()}")
+        raise BadInputError(f"appropriateness matrix {source} must hold only 0 and 1; found {bad.tolist()}")
     empty = np.flatnonzero(matrix.sum(axis=1) == 0)
     if len(empty):
-        raise ValueError(
+        raise BadInputError(
             f"appropriateness matrix {source} has {len(empty)} empty rows (speakers {empty[:5].tolist()}...); "
             f"every speaker needs at least one appropriate reaction"
         )
@@ -137,7 +138,7 @@ def load_appropriateness(
         try:
             matrix = np.load(path, allow_pickle=False)
         except (ValueError, OSError, EOFError) as error:
-            raise ValueError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
+            raise BadInputError(f"appropriateness matrix {path} is not a readable .npy array ({error})") from None
         return validate_appropriateness(matrix, len(speaker_emotion), source=str(path)), source
     if source == "official-built":
         matrix = build_official_matrix(root, split)

@@ -23,7 +23,14 @@ import soundfile
 import torch
 import torchaudio
 
-from react_bench.constants import AU_SLICE, EMOTION_COLUMNS, EMOTION_DIM, MODALITY_DIRS, THREEDMM_DIM
+from react_bench.constants import (
+    AU_SLICE,
+    EMOTION_COLUMNS,
+    EMOTION_DIM,
+    MODALITY_DIRS,
+    THREEDMM_DIM,
+)
+from react_bench.errors import BadInputError, MissingDataError
 
 EXTENSIONS = {"emotion": ".csv", "3dmm": ".npy", "audio": ".wav", "video": ""}
 """File extension of each modality (video is a folder of frames)."""
@@ -64,14 +71,14 @@ def read_split(path: str | os.PathLike) -> list[tuple[str, str]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"split file {path} not found; a REACT2024 dataset has <root>/{{train,val,test}}.csv "
             f"(create one with `react-bench data synth`, or pass the dataset's root folder)"
         )
     with open(path, newline="") as handle:
         rows = list(csv.reader(handle))
     if not rows:
-        raise ValueError(f"split file {path} is empty; expected a header row then one row per dyad")
+        raise BadInputError(f"split file {path} is empty; expected a header row then one row per dyad")
     pairs = []
     for number, row in enumerate(rows[1:], start=2):
         fields = [field.strip() for field in row]
@@ -80,7 +87,7 @@ def read_split(path: str | os.PathLike) -> list[tuple[str, str]]:
         if len(fields) == 3:
             fields = fields[1:]
         if len(fields) != 2 or not all(fields):
-            raise ValueError(
+            raise BadInputError(
                 f"{path} line {number}: expected 'speaker_path,listener_path' (optionally after a row "
                 f"index); got {row!r}"
             )
@@ -105,20 +112,20 @@ def read_emotion(path: str | os.PathLike) -> np.ndarray:
     """``(F, 25)`` float32 emotion channels of a CSV with a header row (F = 751 in REACT2024)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"emotion file {path} not found; every clip of a split needs its Emotion CSV")
+        raise MissingDataError(f"emotion file {path} not found; every clip of a split needs its Emotion CSV")
     try:
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ValueError(f"emotion file {path} is not a readable CSV ({error})") from None
+        raise BadInputError(f"emotion file {path} is not a readable CSV ({error})") from None
     if frame.shape[1] != EMOTION_DIM:
-        raise ValueError(
+        raise BadInputError(
             f"emotion file {path} has {frame.shape[1]} columns; expected {EMOTION_DIM} "
             f"({', '.join(EMOTION_COLUMNS[:3])}, ..., {EMOTION_COLUMNS[-1]})"
         )
     try:
         return frame.to_numpy(dtype=np.float32)
     except ValueError as error:
-        raise ValueError(f"emotion file {path} has non-numeric values ({error})") from None
+        raise BadInputError(f"emotion file {path} has non-numeric values ({error})") from None
 
 
 def format_emotion(emotion: np.ndarray) -> str:
@@ -141,16 +148,16 @@ def read_threedmm(path: str | os.PathLike) -> np.ndarray:
     """``(F, 58)`` float32 3DMM coefficients; singleton axes (e.g. ``(751, 1, 58)``) are squeezed."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"3DMM file {path} not found; every clip of a split needs its 3D_FV_files .npy")
+        raise MissingDataError(f"3DMM file {path} not found; every clip of a split needs its 3D_FV_files .npy")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f"3DMM file {path} is not a readable .npy array ({error})") from None
+        raise BadInputError(f"3DMM file {path} is not a readable .npy array ({error})") from None
     squeezed = array.reshape([n for n in array.shape if n != 1]) if array.ndim > 2 else array
     if squeezed.ndim != 2 or squeezed.shape[1] != THREEDMM_DIM:
-        raise ValueError(f"3DMM file {path} has shape {array.shape}; expected (frames, {THREEDMM_DIM})")
+        raise BadInputError(f"3DMM file {path} has shape {array.shape}; expected (frames, {THREEDMM_DIM})")
     if not np.issubdtype(squeezed.dtype, np.number):
-        raise ValueError(f"3DMM file {path} holds {squeezed.dtype} values; expected floating-point numbers")
+        raise BadInputError(f"3DMM file {path} holds {squeezed.dtype} values; expected floating-point numbers")
     return squeezed.astype(np.float32)
 
 
@@ -168,12 +175,12 @@ def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"audio file {path} not found; every clip of a split needs its Audio_files .wav")
+        raise MissingDataError(f"audio file {path} not found; every clip of a split needs its Audio_files .wav")
     try:
         audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.SoundFileError, RuntimeError, TypeError, OSError) as error:
         reason = getattr(error, "error_string", None) or str(error)  # libsndfile's reason, without the path again
-        raise ValueError(
+        raise BadInputError(
             f"audio file {path} is not a readable PCM wav or other file libsndfile reads ({reason}); "
             f"re-encode it as a wav (e.g. `ffmpeg -i IN -c:a pcm_s16le OUT.wav`)"
         ) from None

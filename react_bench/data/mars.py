@@ -53,9 +53,27 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from react_bench.constants import AU_SLICE, EMOTION_DIM, FE_SLICE, FEATURE_SAMPLE_RATE, ROLES, SPLITS, THREEDMM_DIM, VA_SLICE
+from react_bench.constants import (
+    AU_SLICE,
+    EMOTION_DIM,
+    FE_SLICE,
+    FEATURE_SAMPLE_RATE,
+    ROLES,
+    SPLITS,
+    THREEDMM_DIM,
+    VA_SLICE,
+)
 from react_bench.data.check import FE_SUM_TOLERANCE, Problem
-from react_bench.data.io import clip_file, read_emotion, read_split, read_threedmm, read_wav, split_file, to_mono_16k
+from react_bench.data.io import (
+    clip_file,
+    read_emotion,
+    read_split,
+    read_threedmm,
+    read_wav,
+    split_file,
+    to_mono_16k,
+)
+from react_bench.errors import BadInputError, MissingDataError
 from react_bench.utils import sha256_array, sha256_files
 
 MARS_FPS = 30
@@ -92,7 +110,7 @@ def detect_layout(root: str | os.PathLike) -> str:
         return "react2024"
     if any((root / split / MARS_DIRS["emotion"]).is_dir() for split in SPLITS):
         return "mars"
-    raise ValueError(
+    raise BadInputError(
         f"{root} is in no known layout: expected <root>/{{train,val,test}}.csv (REACT2024) or "
         f"<root>/<split>/facial-attributes/{{speaker,listener}}/session<i>/ (REACT2025/2026 MARS)"
     )
@@ -191,13 +209,13 @@ class MarsDataset:
     ) -> None:
         self.root = Path(root).expanduser()
         if split not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+            raise BadInputError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
         if window_frames < 1:
-            raise ValueError(f"window_frames must be >= 1; got {window_frames}")
+            raise BadInputError(f"window_frames must be >= 1; got {window_frames}")
         if normalize_3dmm not in ("standard", "zero_center", None):
-            raise ValueError(f"normalize_3dmm must be 'standard', 'zero_center' or None; got {normalize_3dmm!r}")
+            raise BadInputError(f"normalize_3dmm must be 'standard', 'zero_center' or None; got {normalize_3dmm!r}")
         if not (self.root / split / MARS_DIRS["emotion"]).is_dir():
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"{self.root / split / MARS_DIRS['emotion']} not found; a MARS dataset has "
                 f"<root>/<split>/facial-attributes/{{speaker,listener}}/session<i>/<stem>.npy"
             )
@@ -209,7 +227,7 @@ class MarsDataset:
         self.pairs = [f"{role}/{session}/{stem}" for role, session, stem in clips
                       if (bidirectional or role == "speaker") and (_other(role), session, stem) in present]
         if not self.pairs:
-            raise ValueError(f"{self.root / split} has no speaker clip with a listener clip of the same stem and session")
+            raise BadInputError(f"{self.root / split} has no speaker clip with a listener clip of the same stem and session")
         self.session_clips: dict[str, list[str]] = {}  # "<role>/<session>" -> its clips (gt_path_dict)
         for role, session, stem in clips:
             self.session_clips.setdefault(f"{role}/{session}", []).append(f"{role}/{session}/{stem}")
@@ -405,11 +423,11 @@ class MarsDataset:
     def _shape(self, modality: str, clip: str) -> tuple[int, ...]:
         path = self.file(modality, clip)
         if not path.is_file():
-            raise FileNotFoundError(f"{modality} file {path} not found; run `check_mars({str(self.root)!r})` to list every fault")
+            raise MissingDataError(f"{modality} file {path} not found; run `check_mars({str(self.root)!r})` to list every fault")
         try:
             return np.load(path, mmap_mode="r", allow_pickle=False).shape
         except (ValueError, OSError, EOFError) as error:
-            raise ValueError(f"{modality} file {path} is not a readable .npy array ({error})") from None
+            raise BadInputError(f"{modality} file {path} is not a readable .npy array ({error})") from None
 
     def _read(self, modality: str, clip: str) -> np.ndarray:
         path = self.file(modality, clip)
@@ -438,7 +456,7 @@ class MarsDataset:
             return coefficients
         mean, std = (self._face_stats_dir / name for name in ("mean_face.npy", "std_face.npy"))
         if not mean.is_file() or (self.normalize_3dmm == "standard" and not std.is_file()):
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"3DMM normalisation {self.normalize_3dmm!r} needs {mean} and {std} (the baselines' "
                 f"external/FaceVerse/mean_face.npy and std_face.npy); pass face_stats_dir=, or normalize_3dmm=None"
             )
@@ -448,20 +466,20 @@ class MarsDataset:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        raise BadInputError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
 
 
 def read_npy_frames(path: Path, dim: int, what: str) -> np.ndarray:
     """``(L, dim)`` float32 of a per-frame ``.npy`` (singleton axes squeezed); errors name the file."""
     if not path.is_file():
-        raise FileNotFoundError(f"{what} file {path} not found")
+        raise MissingDataError(f"{what} file {path} not found")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f"{what} file {path} is not a readable .npy array ({error})") from None
+        raise BadInputError(f"{what} file {path} is not a readable .npy array ({error})") from None
     squeezed = array.reshape([n for n in array.shape if n != 1]) if array.ndim > 2 else array
     if squeezed.ndim != 2 or squeezed.shape[1] != dim or not np.issubdtype(squeezed.dtype, np.number):
-        raise ValueError(f"{what} file {path} has shape {array.shape} ({array.dtype}); expected (frames, {dim}) numbers")
+        raise BadInputError(f"{what} file {path} has shape {array.shape} ({array.dtype}); expected (frames, {dim}) numbers")
     return squeezed.astype(np.float32)
 
 
@@ -476,7 +494,7 @@ def read_personality(path: Path) -> dict:
             try:
                 values = np.array([(float(row[t]) - 1.0) / 4.0 for t in PERSONALITY_TRAITS], dtype=np.float32)
             except (KeyError, TypeError, ValueError):
-                raise ValueError(f"personality file {path} line {number}: expected numbers in {', '.join(PERSONALITY_TRAITS)}") from None
+                raise BadInputError(f"personality file {path} line {number}: expected numbers in {', '.join(PERSONALITY_TRAITS)}") from None
             if row.get("session"):
                 table[(row["session"], stem)] = values
             table[(None, stem)] = values
@@ -618,9 +636,9 @@ def write_mars_layout(src_root: str | os.PathLike, out: str | os.PathLike, *, ed
     """
     src, out = Path(src_root).expanduser(), Path(out).expanduser()
     if edition not in ("2025", "2026"):
-        raise ValueError(f"edition must be '2025' or '2026'; got {edition!r}")
+        raise BadInputError(f"edition must be '2025' or '2026'; got {edition!r}")
     if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} already exists and is not empty; choose another folder")
+        raise BadInputError(f"{out} already exists and is not empty; choose another folder")
     projection = np.random.default_rng([seed, 768]).normal(size=(16, AUDIO_FEATURE_DIM)).astype(np.float32) / 2
     train_coefficients = []
     for split_index, split in enumerate(SPLITS):

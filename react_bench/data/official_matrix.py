@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from react_bench.data.io import read_split, split_file
+from react_bench.errors import BadInputError, MissingDataError
 
 DATA_INDICES_FILE = "data_indices.csv"
 ALL_DATA_MATRIX_FILE = "Approprirate_facial_reaction.npy"
@@ -67,7 +68,7 @@ def read_data_indices(path: str | os.PathLike) -> list[str]:
         if not any(field.strip() for field in row):
             continue
         if len(row) < 3:
-            raise ValueError(f"{path} line {number}: expected 'site,chat_index,clip_index'; got {row!r}")
+            raise BadInputError(f"{path} line {number}: expected 'site,chat_index,clip_index'; got {row!r}")
         keys.append(f"{row[0].upper()}/{row[1]}/{row[2]}")
     return keys
 
@@ -78,7 +79,7 @@ def split_row_key(speaker_clip: str) -> str:
     if len(items) > 4:  # UDIVA: <site>/<task>/<session>/<person>/<clip>
         return f"{items[0].upper()}/{items[2]}_{items[1]}/{items[4]}"
     if len(items) < 4:
-        raise ValueError(
+        raise BadInputError(
             f"clip path {speaker_clip!r} has {len(items)} parts; expected <site>/<session>/<person>/<clip>"
         )
     return f"{items[0].upper()}/{items[1]}/{items[3]}"
@@ -95,7 +96,7 @@ def match_split_rows(speaker_clips: list[str], keys: list[str], *, source: str =
         found = positions.get(key, [])
         if len(found) != 1:
             what = "matches no row" if not found else f"matches {len(found)} rows (data rows {found[:5]})"
-            raise ValueError(
+            raise BadInputError(
                 f"split row {row} (speaker clip {clip!r}, key {key!r}) {what} of {source}; "
                 f"tool/matrix_split.py needs exactly one. Is {source} the one shipped with this release?"
             )
@@ -116,7 +117,7 @@ def build_official_matrix(root: str | os.PathLike, split: str) -> np.ndarray:
     indices_path, matrix_path = official_sources(root)
     for path in (indices_path, matrix_path):
         if not path.is_file():
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"{path} not found; building the official {split} matrix needs {DATA_INDICES_FILE} and "
                 f"{ALL_DATA_MATRIX_FILE} in the dataset root (or a ready neighbour_emotion_{split}.npy)"
             )
@@ -125,9 +126,9 @@ def build_official_matrix(root: str | os.PathLike, split: str) -> np.ndarray:
         # Memory-mapped: the all-data matrix can be 8614 x 8614 float64 (0.6 GB); only 2D rows are read.
         all_matrix = np.load(matrix_path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f"appropriateness matrix {matrix_path} is not a readable .npy array ({error})") from None
+        raise BadInputError(f"appropriateness matrix {matrix_path} is not a readable .npy array ({error})") from None
     if all_matrix.ndim != 2 or all_matrix.shape[0] != all_matrix.shape[1] or all_matrix.shape[0] != 2 * len(keys):
-        raise ValueError(
+        raise BadInputError(
             f"appropriateness matrix {matrix_path} has shape {all_matrix.shape}; expected "
             f"({2 * len(keys)}, {2 * len(keys)}): two mirrored blocks over the {len(keys)} rows of {indices_path.name}"
         )

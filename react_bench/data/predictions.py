@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import EMOTION_DIM, NUM_GENERATIONS
+from react_bench.errors import BadInputError, MissingDataError
 
 RESULT_STEMS = "result-{j}"
 """Name of generation j's file in a clip folder (regnn/trainers.py), without the extension."""
@@ -50,7 +51,7 @@ def load_predictions(
     if path.is_dir():
         folder = path / split if split is not None and (path / split).is_dir() else path
         return load_prediction_folder(folder, speaker_clips, frames, generations=generations)
-    raise FileNotFoundError(
+    raise MissingDataError(
         f"predictions {path} not found; pass a .npy file of shape (N, {generations}, T, 25) or a folder "
         f"of <speaker clip>/result-{{0..{generations - 1}}}.pth files"
     )
@@ -86,7 +87,7 @@ def load_prediction_folder(
             )
         if missing_files:
             lines.append(f"{len(missing_files)} result files are missing (e.g. {', '.join(map(str, missing_files[:3]))})")
-        raise FileNotFoundError(
+        raise MissingDataError(
             "; ".join(lines) + f". A prediction folder holds <speaker clip>/result-{{0..{generations - 1}}}.pth "
             f"for every speaker clip of the split (as regnn/trainers.py writes them); is it the folder of this split?"
         )
@@ -102,12 +103,12 @@ def _read_result(path: Path, frames: int) -> np.ndarray:
         else:
             array = np.load(path, allow_pickle=False)
     except Exception as error:  # torch.load raises many kinds (UnpicklingError, RuntimeError, EOFError...)
-        raise ValueError(f"prediction file {path} is not a readable tensor ({type(error).__name__}: {error})") from None
+        raise BadInputError(f"prediction file {path} is not a readable tensor ({type(error).__name__}: {error})") from None
     squeezed = array.reshape([n for n in array.shape if n != 1] or [1]) if array.ndim > 2 else array
     if squeezed.ndim != 2 or squeezed.shape[1] != EMOTION_DIM:
-        raise ValueError(f"prediction file {path} has shape {tuple(array.shape)}; expected (frames, {EMOTION_DIM})")
+        raise BadInputError(f"prediction file {path} has shape {tuple(array.shape)}; expected (frames, {EMOTION_DIM})")
     if len(squeezed) < frames:
-        raise ValueError(f"prediction file {path} has {len(squeezed)} frames; expected at least {frames}")
+        raise BadInputError(f"prediction file {path} has {len(squeezed)} frames; expected at least {frames}")
     return np.asarray(squeezed[:frames], dtype=np.float32)
 
 
@@ -115,12 +116,12 @@ def _from_array_file(path: Path, num_samples: int, frames: int) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f"predictions file {path} is not a readable .npy array ({error})") from None
+        raise BadInputError(f"predictions file {path} is not a readable .npy array ({error})") from None
     if array.ndim != 4 or array.shape[0] != num_samples or array.shape[3] != EMOTION_DIM:
-        raise ValueError(
+        raise BadInputError(
             f"predictions file {path} has shape {array.shape}; expected ({num_samples}, G, T, {EMOTION_DIM}) "
             f"in the split's sample order (docs/data.md)"
         )
     if array.shape[2] < frames:
-        raise ValueError(f"predictions file {path} has {array.shape[2]} frames; expected at least {frames}")
+        raise BadInputError(f"predictions file {path} has {array.shape[2]} frames; expected at least {frames}")
     return np.asarray(array[:, :, :frames], dtype=np.float32)

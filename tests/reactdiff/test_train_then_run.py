@@ -1,0 +1,45 @@
+"""``react-bench train reactdiff`` makes the checkpoint that ``react-bench run reactdiff`` then loads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from react_bench.cli.main import main
+from react_bench.models.reactdiff import ReactDiffSubmission
+from react_bench.results import read_results
+from react_bench.runner.checkpoint import load_checkpoint
+
+from reactdiff_helpers import TINY
+
+
+def _set_options() -> list[str]:
+    argv = []
+    for key, value in TINY.items():
+        argv += ["--set", f"{key}={json.dumps(value)}"]
+    return argv
+
+
+def test_train_then_run_loads_the_trained_checkpoint(synthetic_root, tmp_path, monkeypatch, capsys):
+    calls = []
+    original = ReactDiffSubmission.fit
+    monkeypatch.setattr(ReactDiffSubmission, "fit", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    out, common = tmp_path / "runs", ["--data", str(synthetic_root), "--seed", "1", *_set_options()]
+    assert main(["train", "reactdiff", "--config", "small", "--out", str(out), *common]) == 0
+    checkpoint = capsys.readouterr().out.strip().split("checkpoint ")[-1]
+    assert calls == [1]
+    # `run` without --config: the same effective configuration (small is the default preset), the same key
+    assert main(["run", "reactdiff", "--out", str(out), "--quiet", *common]) == 0
+    assert calls == [1], "run fitted again instead of loading the trained checkpoint"
+    record = read_results(next(out.rglob("results.json")))
+    assert record["submission"]["fit"]["loaded"] is True and record["submission"]["fit"]["checkpoint"] == checkpoint
+    rebuilt = load_checkpoint(checkpoint)
+    assert isinstance(rebuilt, ReactDiffSubmission) and rebuilt.model_config.d_model == TINY["d_model"]
+
+
+def test_an_unknown_preset_is_a_user_error(capsys):
+    assert main(["train", "reactdiff", "--config", "huge"]) == 2
+    assert "unknown ReactDiff preset 'huge'; available: small, paper" in capsys.readouterr().err
+    with pytest.raises(KeyError):
+        ReactDiffSubmission(preset="huge")
