@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from react_bench.errors import BadInputError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 from react_bench.submissions.interface import _concat_batches
 
@@ -46,7 +47,7 @@ class Oracle(Submission):
 
     def bind(self, dataset: "ReactDataset") -> None:
         if not dataset.is_synthetic:
-            raise ValueError(
+            raise BadInputError(
                 f"submission 'oracle' only works on the synthetic dataset (it re-runs the synthetic "
                 f"conversation process); {getattr(dataset, 'root', dataset)!r} is not synthetic. "
                 f"Use the default dataset or one made by `react-bench data synth`."
@@ -55,7 +56,7 @@ class Oracle(Submission):
 
         record = dataset.synthetic_config or {}
         if record.get("generator_version") != GENERATOR_VERSION:
-            raise ValueError(
+            raise BadInputError(
                 f"submission 'oracle' needs a dataset of synthetic generator version {GENERATOR_VERSION}; "
                 f"{dataset.root} was made by version {record.get('generator_version')!r}. "
                 f"Delete it and regenerate it with `react-bench data synth`."
@@ -64,7 +65,7 @@ class Oracle(Submission):
 
     def _check_bound(self) -> None:
         if not hasattr(self, "_config"):
-            raise ValueError("submission 'oracle' needs bind(dataset) with a synthetic dataset before generating")
+            raise BadInputError("submission 'oracle' needs bind(dataset) with a synthetic dataset before generating")
 
     def _react(self, batch: SpeakerBatch, draws, *, causal: bool) -> Reactions:
         from react_bench.data.synth.listener import react_to, talk_mask

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import AU_SLICE, FE_SLICE, FPS, VA_SLICE
+from react_bench.errors import BadInputError
 from react_bench.submissions import Reactions, Submission, register_submission
 from react_bench.submissions.interface import _concat_batches
 
@@ -136,13 +137,13 @@ class Ridge(Submission):
 
     def load_state_dict(self, state: dict) -> None:
         if list(state.get("lags", [])) != list(LAGS):
-            raise ValueError(f"ridge state was fitted with lags {state.get('lags')}; this version uses {list(LAGS)}. Refit it.")
+            raise BadInputError(f"ridge state was fitted with lags {state.get('lags')}; this version uses {list(LAGS)}. Refit it.")
         self._weights = state["weights"].double().cpu()  # (D, 25)
         self._penalty = float(state["penalty"])
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "_weights"):
-            raise ValueError("submission 'ridge' is not fitted: call fit(train) or load_state_dict() first")
+            raise BadInputError("submission 'ridge' is not fitted: call fit(train) or load_state_dict() first")
 
     def _predict(self, batch) -> np.ndarray:
         """``(B, T, 25)`` mean prediction for a batch of speaker clips (or prefixes)."""

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from react_bench.constants import AU_SLICE, EMOTION_DIM, NUM_AU
+from react_bench.errors import BadInputError, MissingDataError
 
 EXTRA_REACTIONS = 10
 """R, extra true reactions per val/test sample in the default synthetic dataset."""
@@ -56,12 +57,12 @@ def write_extra_reactions(root: str | os.PathLike, split: str, listener_clip: st
 def read_extra_reactions(root: str | os.PathLike, split: str, listener_clip: str) -> np.ndarray:
     """``(R, F, 25)`` float32 extra reactions of the sample whose listener is ``listener_clip`` (F = 751 as stored).
 
-    Raises FileNotFoundError / ValueError naming the file when it is missing or cannot be read as two
+    Raises MissingDataError / BadInputError (FileNotFoundError / ValueError) naming the file when it is missing or cannot be read as two
     arrays of matching ``(R, F)``; content checks (NaN, shape against the dataset) are in ``data check``.
     """
     path = extra_reactions_file(root, split, listener_clip)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"extra reactions {path} not found; every val/test sample of a synthetic dataset has one "
             f"(regenerate the dataset with `react-bench data synth`)"
         )
@@ -69,9 +70,9 @@ def read_extra_reactions(root: str | os.PathLike, split: str, listener_clip: str
         with np.load(path, allow_pickle=False) as archive:
             au, affect = archive["au"], archive["affect"]
     except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        raise ValueError(f"extra reactions {path} is not a readable .npz with arrays 'au' and 'affect' ({error})") from None
+        raise BadInputError(f"extra reactions {path} is not a readable .npz with arrays 'au' and 'affect' ({error})") from None
     if au.ndim != 3 or affect.ndim != 3 or au.shape[:2] != affect.shape[:2] or au.shape[2] + affect.shape[2] != EMOTION_DIM:
-        raise ValueError(
+        raise BadInputError(
             f"extra reactions {path} has arrays au {au.shape} and affect {affect.shape}; expected (R, F, {NUM_AU}) "
             f"and (R, F, {EMOTION_DIM - NUM_AU})"
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from react_bench.errors import BadInputError
+
 SIZES = {"small": (6, 3, 3), "medium": (150, 30, 30)}
 """Dyads per split (train, val, test) of each named size."""
 
@@ -73,7 +75,7 @@ class SynthConfig:
     @classmethod
     def for_size(cls, size: str, *, seed: int = 0) -> "SynthConfig":
         if size not in SIZES:
-            raise ValueError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
+            raise BadInputError(f"size must be one of {', '.join(SIZES)}; got {size!r}")
         return cls(seed=seed, size=size, dyads=SIZES[size])
 
     @classmethod

@@ -37,9 +37,16 @@ from react_bench.data.synth.conversation import (
     BACKCHANNEL_FRAMES, Schedule, Traits, express, sample_affect, sample_schedule,
 )
 from react_bench.data.synth.face import NoiseStream
+from react_bench.errors import ReactBenchError
 from react_bench.utils import atomic_write_json
 
 MARKER_FILE = "synthetic.json"
+
+
+class DatasetExistsError(ReactBenchError, FileExistsError):
+    """The output folder of a new dataset already holds files (the CLI prints it and exits 2)."""
+
+
 SITE = "synth"
 THREEDMM_STORAGE_DTYPE = np.float16
 
@@ -61,7 +68,7 @@ def generate_dataset(
     config = config or SynthConfig.for_size(size, seed=seed)
     out = Path(out).expanduser()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FileExistsError(f"{out} already exists and is not empty; choose another --out or delete it first")
+        raise DatasetExistsError(f"{out} already exists and is not empty; choose another --out or delete it first")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     if tmp.exists():
@@ -72,7 +79,7 @@ def generate_dataset(
             os.replace(tmp, out)
         except OSError:
             if out.exists():  # another process created it meanwhile
-                raise FileExistsError(f"{out} was created by another process while generating") from None
+                raise DatasetExistsError(f"{out} was created by another process while generating") from None
             raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -47,6 +47,7 @@ from react_bench.constants import EMOTION_DIM, FEATURE_SAMPLE_RATE, FPS, VA_SLIC
 from react_bench.data.synth.config import ListenerConfig, SynthConfig
 from react_bench.data.synth.conversation import Traits, express, fill_turn
 from react_bench.data.synth.face import NoiseStream, smooth_autocorrelation
+from react_bench.errors import BadInputError
 
 SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
 """Audio samples per video frame at 16 kHz (640)."""
@@ -146,15 +147,15 @@ def sample_listener_reactions(
     config = config or SynthConfig()
     speaker_emotion = np.asarray(speaker_emotion)
     if speaker_emotion.ndim != 3 or speaker_emotion.shape[-1] != EMOTION_DIM:
-        raise ValueError(
+        raise BadInputError(
             f"speaker_emotion must be (B, T, {EMOTION_DIM}); got {speaker_emotion.shape}. "
             f"Add a batch axis with emotion[None] for a single speaker."
         )
     batch, frames, _ = speaker_emotion.shape
     if len(speaker_audio) != batch:
-        raise ValueError(f"speaker_audio must hold one 16 kHz array per speaker ({batch}); got {len(speaker_audio)}")
+        raise BadInputError(f"speaker_audio must hold one 16 kHz array per speaker ({batch}); got {len(speaker_audio)}")
     if num_samples < 1:
-        raise ValueError(f"num_samples must be >= 1; got {num_samples}")
+        raise BadInputError(f"num_samples must be >= 1; got {num_samples}")
     talk = np.stack([talk_mask(a, frames, threshold=config.listener.talk_threshold) for a in speaker_audio])
     draws = OracleDraws.sample(rng, batch, num_samples, config)
     return react_to(speaker_emotion, talk, draws, config, causal=causal)
