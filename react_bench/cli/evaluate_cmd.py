@@ -4,8 +4,10 @@
                          [--name NAME] [--track offline|online] [--runs runs] [--out FILE]
                          [--device cpu|cuda] [--no-rea]
 
-``PRED.npy`` is an ``(N, 10, T, 25)`` array in the split's mirrored sample order (see
-``react_bench.data.ReactDataset``). Prints a table and writes a results record (atomically, the same
+``PRED.npy`` is an ``(N, 10, T, 25)`` array in the split's sample order (see
+``react_bench.data.ReactDataset``), or a folder of per-clip files as the official baselines write them
+(``react_bench.data.predictions``). Scoring reads only the split list, the emotion files and the
+appropriateness matrix, so a tree holding just those is enough. Prints a table and writes a results record (atomically, the same
 schema as ``react-bench run``: ``react_bench.results``) with the metrics and their per-speaker values,
 the protocol, the provenance, the dataset fingerprint, the SHA-256 of the appropriateness matrix and of
 the predictions file. By default it goes to ``<runs>/<name>/<track>/<split>/<time>-evaluated/results.json``,
@@ -19,22 +21,22 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
-import numpy as np
 
-from react_bench.constants import EMOTION_DIM, NUM_GENERATIONS, SPLITS
-from react_bench.errors import BadInputError, MissingDataError
+from react_bench.constants import SPLITS
 from react_bench.metrics import evaluate
 from react_bench.metrics.protocols import PROTOCOLS, REACT2024
 from react_bench.metrics.spec import METRIC_DIRECTIONS
 from react_bench.results import RESULTS_FILE, build_record, write_results
-from react_bench.utils import sha256_file
+from react_bench.utils import sha256_array, sha256_file
 
 
 def add_parser(subparsers) -> None:
     from react_bench.runner import TRACKS
 
     parser = subparsers.add_parser("evaluate", help="score an (N, 10, T, 25) prediction array on a split")
-    parser.add_argument("--preds", type=Path, required=True, help="predictions .npy, (N, 10, T, 25), mirrored order")
+    parser.add_argument("--preds", type=Path, required=True,
+                        help="predictions: a .npy (N, G, T, 25) in the split's sample order, or an official per-clip "
+                        "folder (<split>/<speaker clip>/result-{0..9}.pth)")
     parser.add_argument("--data", type=Path, default=None, help="dataset root (default: the synthetic dataset)")
     parser.add_argument("--split", choices=SPLITS, default="test", help="split the predictions are for (default test)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default=REACT2024,
@@ -49,32 +51,17 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def load_predictions(path: Path, n: int, frames: int) -> np.ndarray:
-    """Read ``path`` and check it is ``(n, 10, frames, 25)``; BadInputError naming the expected shape otherwise."""
-    if not path.is_file():
-        raise MissingDataError(f"--preds: no file at {str(path)!r}")
-    try:
-        preds = np.load(path, allow_pickle=False)
-    except ValueError as error:
-        raise BadInputError(f"--preds: {str(path)!r} is not a plain .npy array ({error})") from error
-    expected = (n, NUM_GENERATIONS, frames, EMOTION_DIM)
-    if preds.shape != expected:
-        raise BadInputError(
-            f"--preds must be an array of shape (N, 10, T, 25) = {expected} for this split (N = {n} samples in the "
-            f"mirrored order, T = {frames} frames); got {preds.shape}."
-        )
-    return preds
-
-
 def run(args: argparse.Namespace) -> int:
-    from react_bench.data import ReactDataset, default_data_root
+    from react_bench.data import default_data_root
+    from react_bench.data.layout import open_dataset
+    from react_bench.data.predictions import load_predictions
     from react_bench.runner.record import dataset_block
 
     root = args.data if args.data is not None else default_data_root()
-    ds = ReactDataset(root, args.split)
-    targets = ds.emotion("listener")
+    ds = open_dataset(root, args.split)
+    targets = ds.targets()
     speaker = ds.emotion("speaker")
-    preds = load_predictions(args.preds, len(ds), targets.shape[1])
+    preds = load_predictions(args.preds, ds.clip_paths("speaker"), speaker.shape[1], split=args.split)
     scores = evaluate(preds, targets, speaker, ds.appropriateness(), protocol=args.protocol,
                       device=args.device, rea=not args.no_rea, per_speaker=True)
     name = args.name or args.preds.stem
@@ -83,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
         track=args.track,
         split=args.split,
         scores=scores,
-        dataset=dataset_block(ds, Path(root).resolve(), num_samples=int(preds.shape[0]), num_frames=int(preds.shape[2])),
+        dataset=dataset_block(ds, Path(root).resolve(), scoring_only=True, num_samples=int(preds.shape[0]),
+                              num_frames=int(preds.shape[2])),
         config={"protocol": args.protocol, "device": args.device, "rea": not args.no_rea, "track": args.track,
                 "split": args.split},
-        predictions={"path": str(args.preds.resolve()), "sha256": sha256_file(args.preds),
-                     "shape": list(preds.shape)},
+        predictions={"path": str(args.preds.resolve()), "shape": list(preds.shape),
+                     "sha256": sha256_file(args.preds) if args.preds.is_file() else sha256_array(preds)},
         sizes={key: scores[key] for key in ("num_speakers", "num_generations", "num_frames", "num_targets")},
     )
     out = args.out if args.out is not None else _default_out(args.runs, name, args.track, args.split)

@@ -10,6 +10,15 @@ So ``N = 2 D`` and ``ds.emotion("speaker")[k + D] == ds.emotion("listener")[k]``
 splits (train included) are mirrored this way, as the official REACT2024 code does.
 
 Clips are cut to ``clip_frames`` (750) frames; audio to ``clip_frames * 640`` samples at 16 kHz.
+
+Targets. The reactions a generation is scored against are ``ds.targets()`` ``(M, T, 25)`` with the
+``(N, M)`` matrix ``ds.appropriateness()``. On real data and on a synthetic set without extra
+reactions, M = N: the split's listener reactions, with the official matrix (or our rule). A synthetic
+set made by ``data synth`` also stores R more true reactions per val/test sample
+(``react_bench.data.extra_reactions``); then the targets are the N listeners followed by sample 0's R
+extra reactions, sample 1's, ..., so M = N (1 + R), and row k marks exactly sample k's own listener
+and its own R extra reactions: REACT's definition (reactions of listeners to the same behaviour)
+made exact.
 """
 
 from __future__ import annotations
@@ -22,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, ROLES, SAMPLES_PER_FRAME, SPLITS
-from react_bench.data.appropriateness import load_or_build_appropriateness
+from react_bench.constants import CLIP_FRAMES, FEATURE_SAMPLE_RATE, FPS, ROLES, SAMPLES_PER_FRAME, SPLITS
+from react_bench.data.appropriateness import appropriateness_source, load_or_build_appropriateness
+from react_bench.data.extra_reactions import EXTRA_REACTIONS_DIR, extra_reactions_file, read_extra_reactions
 from react_bench.data.feature_cache import FeatureCache, default_feature_cache_dir
 from react_bench.data.features.base import Clip, FeatureExtractor, FeatureRequest, FeatureSpec, as_feature_spec
 from react_bench.data.io import (
@@ -62,6 +72,9 @@ class ReactSample:
 
 class ReactDataset:
     """One split of a dataset in the REACT2024 layout (see the module docstring for the order)."""
+
+    fps = FPS
+    layout = "react2024"
 
     def __init__(
         self,
@@ -192,19 +205,68 @@ class ReactDataset:
     # --- appropriateness, identity ------------------------------------------------------------
 
     def appropriateness(self) -> np.ndarray:
-        """``(N, N)`` uint8: ``[k, j] = 1`` when listener reaction j is appropriate for speaker k."""
+        """``(N, M)`` uint8: ``[k, j] = 1`` when target j (``targets()[j]``) is appropriate for speaker k."""
         return self._appropriateness.copy()
 
     @property
     def appropriateness_sha256(self) -> str:
         return sha256_array(self._appropriateness)
 
+    @property
+    def appropriateness_source(self) -> str:
+        """Where the matrix comes from: ``"official-file"`` (a shipped ``neighbour_emotion_<split>.npy``),
+        ``"official-built"`` (built from ``data_indices.csv`` and the all-data matrix as the official
+        ``matrix_split.py`` does), ``"extra-reactions"`` (the synthetic set's own listeners and extra true
+        reactions) or ``"rule"`` (react-bench's rule; not comparable with official numbers)."""
+        return "extra-reactions" if self.has_extra_reactions else appropriateness_source(self.root, self.split)
+
+    @property
+    def has_extra_reactions(self) -> bool:
+        """True when this split of a synthetic set stores extra true reactions (see the module docstring)."""
+        return self.is_synthetic and (self.root / self.split / EXTRA_REACTIONS_DIR).is_dir()
+
+    def targets(self) -> np.ndarray:
+        """``(M, T, 25)`` float32: the reactions generations are scored against (module docstring)."""
+        listeners = self.emotion("listener")
+        if not self.has_extra_reactions:
+            return listeners
+        return np.concatenate([listeners, self._extra_reactions.reshape(-1, *listeners.shape[1:])])
+
+    @cached_property
+    def _extra_reactions(self) -> np.ndarray:
+        """``(N, R, T, 25)`` float32 extra true reactions, sample k's in row k."""
+        extras = [read_extra_reactions(self.root, self.split, clip)[:, : self.clip_frames]
+                  for clip in self.clip_paths("listener")]
+        counts = {len(e) for e in extras}
+        if len(counts) != 1:
+            raise BadInputError(
+                f"the extra reactions of split {self.split} hold different numbers of reactions per sample "
+                f"({sorted(counts)}); run `react-bench data check {self.root}`"
+            )
+        return np.stack(extras)
+
     @cached_property
     def _appropriateness(self) -> np.ndarray:
+        if self.has_extra_reactions:
+            n, r = len(self), self._extra_reactions.shape[1]
+            own = np.eye(n, dtype=np.uint8)  # sample k's own listener
+            extra = np.kron(np.eye(n, dtype=np.uint8), np.ones((1, r), dtype=np.uint8))  # and its R extra reactions
+            return np.concatenate([own, extra], axis=1)
         return load_or_build_appropriateness(
             self.root, self.split, self.emotion("speaker"),
             speaker_clips=self.clip_paths("speaker"), listener_clips=self.clip_paths("listener"),
         )
+
+    @cached_property
+    def scoring_fingerprint(self) -> str:
+        """SHA-256 of everything scoring reads: the split CSV, every emotion file, the extra reactions
+        and the appropriateness matrix. Results record it, so ``react-bench evaluate`` on a tree holding
+        only these files identifies the same dataset as a run on the full tree."""
+        clips = sorted({path for dyad in self.dyads for path in dyad})
+        files = [split_file(self.root, self.split)] + [self.file("emotion", clip) for clip in clips]
+        if self.has_extra_reactions:
+            files += [extra_reactions_file(self.root, self.split, clip) for clip in clips]
+        return sha256_files(files, root=self.root) + ":" + self.appropriateness_sha256[:16]
 
     @cached_property
     def fingerprint(self) -> str:

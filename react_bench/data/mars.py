@@ -360,6 +360,22 @@ class MarsDataset:
     def appropriateness_kind(self) -> str:
         return "test-draw" if self.split == "test" else "session"
 
+    @property
+    def appropriateness_source(self) -> str:
+        """As ``ReactDataset.appropriateness_source``: ``"mars-test-draw"`` or ``"mars-session"``."""
+        return f"mars-{self.appropriateness_kind}"
+
+    has_extra_reactions = False
+
+    def targets(self) -> np.ndarray:
+        """``(N, W, 25)``: the listener windows (the targets of the ``(N, N)`` matrix)."""
+        return self.emotion("listener")
+
+    @property
+    def scoring_fingerprint(self) -> str:
+        """What scoring reads (the emotion files) and the matrix; see ``ReactDataset.scoring_fingerprint``."""
+        return self.fingerprint + ":" + self.appropriateness_sha256[:16]
+
     def test_targets(self) -> list[list[str]]:
         """Per pair, its own listener clip then the 9 drawn ones (the official test draw, ``draw_seed``)."""
         rng = random.Random(self.draw_seed)

@@ -39,7 +39,7 @@ def load_predictions(
     split: str | None = None,
     generations: int = NUM_GENERATIONS,
 ) -> np.ndarray:
-    """``(N, G, frames, 25)`` float32 predictions for the N speaker clips, in their order.
+    """``(N, G, frames, 25)`` predictions for the N speaker clips, in their order (a folder's as float32).
 
     ``path`` is a ``.npy`` file holding ``(N, G, T, 25)`` (T >= frames), or a prediction folder: either
     ``<pred-dir>/<split>`` itself or ``<pred-dir>`` with ``split=`` (module docstring). Raises
@@ -124,4 +124,4 @@ def _from_array_file(path: Path, num_samples: int, frames: int) -> np.ndarray:
         )
     if array.shape[2] < frames:
         raise BadInputError(f"predictions file {path} has {array.shape[2]} frames; expected at least {frames}")
-    return np.asarray(array[:, :, :frames], dtype=np.float32)
+    return array[:, :, :frames]  # as stored: float64 predictions are scored in float64

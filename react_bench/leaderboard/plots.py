@@ -91,6 +91,6 @@ def _real_listener(root: str, split: str, *, speaker: int) -> np.ndarray | None:
     """The real listener ``(T, 25)`` of sample ``speaker``; None (curve omitted) when the dataset is gone."""
     if not Path(root).is_dir():
         return None
-    from react_bench.data import ReactDataset
+    from react_bench.data.layout import open_dataset
 
-    return np.asarray(ReactDataset(root, split).emotion("listener")[speaker])
+    return np.asarray(open_dataset(root, split).emotion("listener")[speaker])

@@ -70,13 +70,25 @@ def build_results(
     )
 
 
-def dataset_block(dataset, root, **sizes) -> dict:
-    """What a results record says about the split it was scored on."""
-    return {
+def dataset_block(dataset, root, *, scoring_only: bool = False, **sizes) -> dict:
+    """What a results record says about the split it was scored on.
+
+    ``fingerprint`` is the split's scoring fingerprint (the split list, emotion files, extra reactions
+    and matrix: all the numbers depend on), so a run and ``react-bench evaluate`` on the same data
+    land in one leaderboard table; ``data_fingerprint`` (every modality) is added unless
+    ``scoring_only`` (``evaluate`` may run on a tree that holds only the emotion files).
+    """
+    block = {
         "root": str(root),
         "split": dataset.split,
-        "fingerprint": dataset.fingerprint,
+        "layout": dataset.layout,
+        "fingerprint": dataset.scoring_fingerprint,
         "appropriateness_sha256": dataset.appropriateness_sha256,
+        "appropriateness_source": dataset.appropriateness_source,
         "is_synthetic": bool(dataset.is_synthetic),
+        "num_targets": int(len(dataset.targets())),
         **sizes,
     }
+    if not scoring_only:
+        block["data_fingerprint"] = dataset.fingerprint
+    return block

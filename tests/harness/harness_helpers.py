@@ -14,9 +14,10 @@ def fake_evaluate(preds, targets, speaker, appropriate, *, protocol="react2024",
     """A tiny stand-in for ``react_bench.metrics.evaluate``, passed to ``run_submission(scorer=...)`` by the
     tests of the runner's mechanics (not of the numbers).
 
-    FRDist here is the per-speaker mean squared error to the own listener, FRDiv the variance over samples.
+    FRDist here is the per-speaker mean squared error to the own listener (the first N targets), FRDiv the
+    variance over samples.
     """
-    preds, targets = np.asarray(preds, np.float64), np.asarray(targets, np.float64)
+    preds, targets = np.asarray(preds, np.float64), np.asarray(targets, np.float64)[: len(preds)]
     dist = ((preds - targets[:, None]) ** 2).mean(axis=(1, 2, 3))  # (N,)
     div = preds.var(axis=1).mean(axis=(1, 2))  # (N,)
     out = {"FRDist": float(dist.mean()), "FRDiv": float(div.mean()), "seconds": {"FRDist": 0.0},

@@ -48,7 +48,7 @@ def test_rescoring_saved_predictions_gives_the_run_numbers(real_runs, synthetic_
     path = paths[name, "offline"]
     results = json.loads((path / "results.json").read_text())
     dataset = ReactDataset(synthetic_root, "test")
-    again = evaluate(np.load(path / "predictions.npy"), dataset.emotion("listener"), dataset.emotion("speaker"),
+    again = evaluate(np.load(path / "predictions.npy"), dataset.targets(), dataset.emotion("speaker"),
                      dataset.appropriateness(), protocol=results["protocol"], per_speaker=True)
     for key, entry in results["metrics"].items():
         assert again[key] == entry["value"], key

@@ -31,7 +31,7 @@ def test_evaluate_command_writes_results(synthetic_root, test_split, tmp_path, c
     table = capsys.readouterr().out
     assert "FRCorr" in table and "FRSyn" in table and "corrected" in table
     record = json.loads(out.read_text())
-    want = evaluate(preds.astype(np.float32), targets, test_split.emotion("speaker"), test_split.appropriateness(),
+    want = evaluate(preds.astype(np.float32), test_split.targets(), test_split.emotion("speaker"), test_split.appropriateness(),
                     protocol="corrected")
     assert set(record["metrics"]) == {name for name in want if name[:2] == "FR" and want[name] is not None}
     for name, entry in record["metrics"].items():
@@ -40,7 +40,7 @@ def test_evaluate_command_writes_results(synthetic_root, test_split, tmp_path, c
     assert record["metrics"]["FRCorr_per_gen"]["direction"] == "higher"
     assert record["schema"] == "react-bench/results/2" and record["split"] == "test"
     assert record["protocol"] == "corrected"
-    assert record["dataset"]["fingerprint"] == test_split.fingerprint
+    assert record["dataset"]["fingerprint"] == test_split.scoring_fingerprint
     assert record["dataset"]["appropriateness_sha256"] == test_split.appropriateness_sha256
     assert record["predictions"]["sha256"] == sha256_file(path)
     assert "react_bench_version" in record["provenance"]
@@ -52,5 +52,5 @@ def test_evaluate_command_names_the_expected_shape(synthetic_root, test_split, t
     code = main(["evaluate", "--preds", str(path), "--data", str(synthetic_root), "--split", "test"])
     assert code == 2
     err = capsys.readouterr().err
-    assert f"--preds must be an array of shape (N, 10, T, 25) = ({len(test_split)}, 10, 750, 25)" in err
+    assert f"has shape ({len(test_split) - 1}, 10, 750, 25); expected ({len(test_split)}, G, T, 25)" in err
     assert not list(tmp_path.glob("*.json"))
