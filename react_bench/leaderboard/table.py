@@ -44,6 +44,7 @@ class Table:
     synthetic: bool
     frrea_feature_space: str | None
     columns: list[Column]
+    appropriateness_source: str | None = None
     rows: dict[str, list[Cell | None]] = field(default_factory=dict)
 
 
@@ -70,6 +71,7 @@ def _build(track: str, key: tuple, records: list[dict]) -> Table:
         track=track, split=split, protocol=protocol, fingerprint=fingerprint,
         synthetic=bool(records[0]["dataset"].get("is_synthetic")),
         frrea_feature_space=records[0].get("frrea_feature_space"), columns=columns,
+        appropriateness_source=records[0]["dataset"].get("appropriateness_source"),
     )
     for record in records:
         row: list[Cell | None] = []
@@ -120,6 +122,10 @@ def _caption(table: Table) -> str:
     )
     if table.frrea_feature_space:
         text += f", FRRea feature space `{table.frrea_feature_space}`"
+    if table.appropriateness_source:
+        text += f", appropriateness matrix `{table.appropriateness_source}`"
+        if table.appropriateness_source == "rule":
+            text += " (built by react-bench's rule, not the official matrix: not comparable with published numbers)"
     return text + "."
 
 

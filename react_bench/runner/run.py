@@ -49,10 +49,10 @@ def resolve_data_root(data: str | Path | None) -> Path:
 
 
 def open_split(root: Path, split: str):
-    """``ReactDataset(root, split)``."""
-    from react_bench.data import ReactDataset
+    """Split ``split`` of the dataset at ``root``, in its layout (REACT2024 or MARS, detected)."""
+    from react_bench.data.layout import open_dataset
 
-    return ReactDataset(root, split)
+    return open_dataset(root, split)
 
 
 Scorer = Callable[..., dict]
@@ -125,7 +125,7 @@ def run_submission(
     print(f"scoring {name} ({track}, {split}, protocol {protocol})", file=sys.stderr)
     t_eval = time.perf_counter()
     scores = scorer(
-        emotion, dataset.emotion("listener"), dataset.emotion("speaker"), dataset.appropriateness(),
+        emotion, dataset.targets(), dataset.emotion("speaker"), dataset.appropriateness(),
         protocol=protocol, device=torch_device, per_speaker=True,
     )
     evaluate_seconds = time.perf_counter() - t_eval
