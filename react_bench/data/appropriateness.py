@@ -44,8 +44,9 @@ from react_bench.errors import BadInputError
 
 APPROPRIATENESS_THRESHOLD = 0.12
 """RMS valence/arousal distance at or below which two speaker behaviours count as alike (step 3).
-Chosen so that the default synthetic val/test splits (N = 60) get about 4 to 6 appropriate
-reactions per speaker on average; see docs/data.md."""
+Chosen so that the default synthetic val/test splits (N = 60) got about 4 to 6 appropriate
+reactions per speaker on average (generator v1; v2 gives 4.9 / 6.4). A synthetic split with extra
+true reactions does not use the rule (``ReactDataset.appropriateness``); see docs/data.md."""
 
 
 def official_file(root: str | os.PathLike, split: str) -> Path:
