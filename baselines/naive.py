@@ -31,6 +31,7 @@ class GroundTruth(Submission):
     """The real listener reaction x S: a reference, not a model (it sees the answer)."""
 
     produces_3dmm = True
+    reference = True
 
     def bind(self, dataset: "ReactDataset") -> None:
         self._emotion = torch.from_numpy(np.ascontiguousarray(dataset.emotion("listener")))  # (N, T, 25)

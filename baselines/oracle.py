@@ -44,6 +44,7 @@ class Oracle(Submission):
 
     synthetic_only = True
     produces_3dmm = True
+    reference = True  # the true process itself: a bound to compare with, not a submission
 
     def bind(self, dataset: "ReactDataset") -> None:
         if not dataset.is_synthetic:

@@ -10,6 +10,7 @@
      "track", "split", "protocol", "frrea_feature_space",
      "metrics": {name: {"value": float, "direction": "higher" | "lower"}},
      "per_speaker": {name: [N floats]},           # what the leaderboard's CIs are computed from
+     "degenerate": {name: why},                   # values degenerate by construction (flagged, never best)
      "online": {...} | None, "config": {...}, "seeds": {...},
      "dataset": {"root", "split", "fingerprint", "appropriateness_sha256", "is_synthetic", ...},
      "predictions": {...}, "timings": {...}, "provenance": {version, git hash, date, ...}}
@@ -66,7 +67,7 @@ def metrics_block(scores: dict) -> dict[str, dict[str, Any]]:
 def build_record(
     *, submission: dict, track: str, split: str, scores: dict, dataset: dict, config: dict,
     seeds: dict | None = None, predictions: dict | None = None, timings: dict | None = None,
-    online: dict | None = None, **extra: Any,
+    online: dict | None = None, degenerate: dict[str, str] | None = None, **extra: Any,
 ) -> dict:
     """The results record of one scored set of predictions (see the module docstring for the fields).
 
@@ -75,6 +76,8 @@ def build_record(
         scores: what ``evaluate`` returned (metrics, ``protocol``, ``frrea_feature_space``,
             ``seconds``, and ``per_speaker`` when asked for).
         dataset: at least ``fingerprint`` and ``appropriateness_sha256``.
+        degenerate: ``{metric: why}`` for values degenerate by construction (e.g. FRRea of a copy of
+            the targets); the leaderboard flags them and never marks them best.
         extra: further top-level fields (e.g. ``audit``), written as given.
     """
     if "name" not in submission:
@@ -88,6 +91,7 @@ def build_record(
         "frrea_feature_space": scores.get("frrea_feature_space"),
         "metrics": metrics_block(scores),
         "per_speaker": {k: [float(v) for v in vals] for k, vals in scores.get("per_speaker", {}).items()},
+        "degenerate": dict(degenerate or {}),
         "online": online,
         "config": config,
         "seeds": seeds or {},

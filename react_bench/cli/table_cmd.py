@@ -1,8 +1,9 @@
-"""``react-bench table``: leaderboard tables (and plots) from results files."""
+"""``react-bench table``: leaderboard tables (and plots, and the HTML page) from results files."""
 
 from __future__ import annotations
 
 import sys
+import tempfile
 
 
 def add_parser(subparsers) -> None:
@@ -12,32 +13,48 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "table",
         help="render a leaderboard from results files (latest run per submission)",
-        description="A row per submission, the seven metrics with their direction, mean with a 95%% bootstrap "
-        "CI over speakers, the best per column marked. Reads results.json files only.",
+        description="A row per submission, the metrics with their direction, mean with a 95%% bootstrap "
+        "CI over speakers, the best per column marked (never a reference row or a degenerate value). Reads "
+        "results.json files only. --format html writes one self-contained page (sortable, CI bars, plots).",
     )
-    parser.add_argument("--track", choices=TRACKS, default="offline", help="track (default: offline)")
+    parser.add_argument("--track", choices=(*TRACKS, "all"), default="offline",
+                        help="track, or all (both, one after the other; the html page holds both) (default: offline)")
     parser.add_argument("--format", choices=FORMATS, default="md", dest="fmt", help="output format (default: md)")
     parser.add_argument("--runs", default="runs", help="folder searched for results.json files (default: runs/)")
     parser.add_argument("--split", default="test", help="split (default: test)")
     parser.add_argument("--protocol", default=None, help="only runs scored with this protocol (default: all)")
     parser.add_argument("--out", default=None, help="write the table to FILE (atomically) instead of stdout")
     parser.add_argument("--plots", default=None, metavar="DIR",
-                        help="also write PNG plots to DIR: reaction curves per submission, FRCorr vs FRDiv")
+                        help="also write PNG plots to DIR: reaction curves per submission, FRCorr vs FRDiv "
+                        "(the html page embeds them; without --plots it draws them in a temporary folder)")
     parser.set_defaults(func=_table)
 
 
 def _table(args) -> int:
-    from react_bench.leaderboard import leaderboard_records, leaderboard_text, plot_leaderboard
+    from react_bench.leaderboard import leaderboard_page, leaderboard_records_by_track, leaderboard_text, plot_leaderboard
+    from react_bench.runner import TRACKS
     from react_bench.utils import atomic_write_text
 
-    records = leaderboard_records(args.runs, track=args.track, split=args.split, protocol=args.protocol)
-    text = leaderboard_text(records, track=args.track, fmt=args.fmt)
+    tracks = TRACKS if args.track == "all" else (args.track,)
+    records = leaderboard_records_by_track(args.runs, tracks=tracks, split=args.split, protocol=args.protocol)
+    with tempfile.TemporaryDirectory() as scratch:
+        plots_dir = args.plots or (scratch if args.fmt == "html" else None)
+        plots = {}
+        if plots_dir:
+            for track in tracks:
+                if records[track]:
+                    plots[track] = plot_leaderboard(records[track], plots_dir, track=track)
+                    if args.plots:
+                        for path in plots[track]:
+                            print(path, file=sys.stderr)
+        if args.fmt == "html":
+            text = leaderboard_page(records, plots=plots)
+        else:
+            text = "\n".join(leaderboard_text(records[track], track=track, fmt=args.fmt)
+                             for track in tracks if records[track])
     if args.out:
         atomic_write_text(args.out, text)
         print(args.out, file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if args.plots:
-        for path in plot_leaderboard(records, args.plots, track=args.track):
-            print(path, file=sys.stderr)
     return 0

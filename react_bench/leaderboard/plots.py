@@ -76,10 +76,13 @@ def plot_appropriateness_vs_diversity(records: list[dict], out: Path, *, track: 
 
 
 def plot_leaderboard(records: list[dict], out: Path, *, track: str, speaker: int = 0) -> list[Path]:
-    """Every plot for the runs ``records`` of one track; the real listener comes from each run's dataset."""
+    """Every plot for the runs ``records`` of one track; the real listener comes from each run's dataset.
+    A record whose predictions file is not beside it gets no curves."""
     paths = [plot_appropriateness_vs_diversity(records, out, track=track)]
     listeners: dict[tuple[str, str], np.ndarray | None] = {}
     for record in records:
+        if not (Path(record["_path"]) / record.get("predictions", {}).get("emotion", "predictions.npy")).is_file():
+            continue  # a record scored elsewhere (react-bench evaluate) or moved: no curves to draw
         key = (record["dataset"]["root"], record["split"])
         if key not in listeners:
             listeners[key] = _real_listener(*key, speaker=speaker)

@@ -13,15 +13,35 @@ from react_bench.leaderboard.table import build_tables, render
 def leaderboard_records(runs: str | Path, *, track: str, split: str = "test", protocol: str | None = None) -> list[dict]:
     """The latest results record per submission for ``track``/``split`` under ``runs``.
 
-    FileNotFoundError (naming the command to run) when there is none.
+    MissingDataError (naming the command to run) when there is none.
     """
-    records = latest_runs(load_results(runs), track=track, split=split, protocol=protocol)
-    if not records:
+    return leaderboard_records_by_track(runs, tracks=(track,), split=split, protocol=protocol)[track]
+
+
+def leaderboard_records_by_track(
+    runs: str | Path, *, tracks: tuple[str, ...], split: str = "test", protocol: str | None = None
+) -> dict[str, list[dict]]:
+    """``{track: latest records}`` for each of ``tracks`` (the runs folder is read once); MissingDataError
+    when no track has any record."""
+    results = load_results(runs)
+    records = {track: latest_runs(results, track=track, split=split, protocol=protocol) for track in tracks}
+    if not any(records.values()):
+        names = " or ".join(repr(track) for track in tracks)
         raise MissingDataError(
-            f"no results for track {track!r}, split {split!r} under {str(runs)!r}; "
-            f"run `react-bench run NAME --track {track}` first"
+            f"no results for track {names}, split {split!r} under {str(runs)!r}; "
+            f"run `react-bench run NAME --track {tracks[0]}` first"
         )
     return records
+
+
+def leaderboard_page(records: dict[str, list[dict]], *, plots: dict[str, list] | None = None) -> str:
+    """The self-contained HTML page of ``{track: records}`` (see :mod:`react_bench.leaderboard.page`)."""
+    from react_bench.leaderboard.page import render_page
+
+    sections = [(f"{track.capitalize()} track", build_tables(group, track=track), group)
+                for track, group in records.items() if group]
+    headings = {track: f"{track.capitalize()} track" for track in records}
+    return render_page(sections, plots={headings[t]: paths for t, paths in (plots or {}).items()})
 
 
 def leaderboard_text(records: list[dict], *, track: str, fmt: str = "md") -> str:

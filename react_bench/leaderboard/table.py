@@ -1,9 +1,12 @@
-"""Leaderboard tables (markdown, CSV, HTML) rendered from results records, never typed by hand."""
+"""Leaderboard tables (markdown, CSV; HTML through ``page``) rendered from results records, never typed by hand.
+
+The rules every format follows: the best value per column is marked in the metric's direction among
+the ranked rows only (never a reference row, never an online row without a passed audit, never a
+value flagged as degenerate by construction); reference rows are listed after the submissions."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 from dataclasses import dataclass, field
 
@@ -21,16 +24,32 @@ class Cell:
     value: float
     ci: tuple[float, float] | None = None
     best: bool = False
+    text: str | None = None  # a non-numeric cell (the audit verdict): shown as is, never "best"
+    flag: str | None = None  # why the value is degenerate by construction (results' "degenerate"): never "best"
 
 
 @dataclass
 class Column:
     name: str
-    direction: str  # "higher" or "lower"
+    direction: str | None  # "higher" or "lower"; None for a column that is not ranked (the audit)
 
     @property
     def header(self) -> str:
-        return f"{self.name} {ARROWS[self.direction]}"
+        return self.name if self.direction is None else f"{self.name} {ARROWS[self.direction]}"
+
+
+AUDIT_COLUMN = "audit"
+"""Online track: the verdict of the run's causality audit (``results.json["audit"]``)."""
+AUDIT_MARK = "†"
+"""After the name of an online row whose audit failed or is missing; such a row is never marked best."""
+
+
+def audit_verdict(record: dict) -> str:
+    """``"passed"``, ``"FAILED"`` or ``"missing"`` (a run made before the audit, or ``react-bench evaluate``)."""
+    audit = record.get("audit")
+    if not isinstance(audit, dict) or "passed" not in audit:
+        return "missing"
+    return "passed" if audit["passed"] else "FAILED"
 
 
 @dataclass
@@ -46,6 +65,19 @@ class Table:
     columns: list[Column]
     appropriateness_source: str | None = None
     rows: dict[str, list[Cell | None]] = field(default_factory=dict)
+    references: set[str] = field(default_factory=set)  # reference rows (GT, Oracle): shown apart, never best
+    audits: dict[str, str] = field(default_factory=dict)  # online: name -> audit verdict
+
+    def ranked(self, name: str) -> bool:
+        """Whether row ``name`` competes for "best": not a reference, and (online) a passed audit."""
+        return name not in self.references and self.audits.get(name, "passed") == "passed"
+
+    def display_name(self, name: str) -> str:
+        """The row's name with its marks: ``(reference)``, and the audit mark on the online track."""
+        marks = " (reference)" if name in self.references else ""
+        if self.audits.get(name, "passed") != "passed":
+            marks += f" {AUDIT_MARK}"
+        return name + marks
 
 
 def build_tables(records: list[dict], *, track: str) -> list[Table]:
@@ -66,33 +98,49 @@ def _build(track: str, key: tuple, records: list[dict]) -> Table:
     names = [m for m in METRIC_ORDER if m in directions] + sorted(set(directions) - set(METRIC_ORDER))
     columns = [Column(name, directions[name]) for name in names]
     if track == "online":
-        columns += [Column("latency p95 ms", "lower"), Column("RTF", "lower")]
+        columns += [Column("latency p95 ms", "lower"), Column("RTF", "lower"), Column(AUDIT_COLUMN, None)]
     table = Table(
         track=track, split=split, protocol=protocol, fingerprint=fingerprint,
         synthetic=bool(records[0]["dataset"].get("is_synthetic")),
         frrea_feature_space=records[0].get("frrea_feature_space"), columns=columns,
         appropriateness_source=records[0]["dataset"].get("appropriateness_source"),
     )
+    # Submissions first, references after them (each group in the records' order: by name).
+    records = sorted(records, key=lambda record: bool(record["submission"].get("reference")))
     for record in records:
         row: list[Cell | None] = []
+        degenerate = record.get("degenerate") or {}
         for column in columns:
             if column.name in record["metrics"]:
                 value, ci = summarize(record, column.name)
-                row.append(Cell(value, ci))
+                row.append(Cell(value, ci, flag=degenerate.get(column.name)))
             elif column.name == "latency p95 ms" and record.get("online"):
                 row.append(Cell(record["online"]["latency_ms"]["p95"]))
             elif column.name == "RTF" and record.get("online"):
                 row.append(Cell(record["online"]["real_time_factor"]))
+            elif column.name == AUDIT_COLUMN:
+                row.append(Cell(float("nan"), text=audit_verdict(record)))
             else:
                 row.append(None)
-        table.rows[record["submission"]["name"]] = row
+        name = record["submission"]["name"]
+        if record["submission"].get("reference"):
+            table.references.add(name)
+        if track == "online":
+            table.audits[name] = audit_verdict(record)
+        table.rows[name] = row
     _mark_best(table)
     return table
 
 
 def _mark_best(table: Table) -> None:
+    # A reference row (GT sees the answer) and an online row that has not passed the causality audit
+    # (it may have used later speaker frames) compete for no column; neither does a value flagged as
+    # degenerate by construction (Mime's FRRea on a mirrored split). Their cells are shown, unmarked.
+    eligible = [row for name, row in table.rows.items() if table.ranked(name)]
     for j, column in enumerate(table.columns):
-        cells = [row[j] for row in table.rows.values() if row[j] is not None]
+        if column.direction is None:
+            continue
+        cells = [row[j] for row in eligible if row[j] is not None and row[j].flag is None and row[j].text is None]
         if not cells:
             continue
         pick = max if column.direction == "higher" else min
@@ -108,10 +156,21 @@ def _number(x: float) -> str:
 def _cell_text(cell: Cell | None) -> str:
     if cell is None:
         return "–"
+    if cell.text is not None:
+        return cell.text
     text = _number(cell.value)
     if cell.ci is not None:
         text += f" [{_number(cell.ci[0])}, {_number(cell.ci[1])}]"
-    return text
+    return text + (f" {FLAG_MARK}" if cell.flag else "")
+
+
+FLAG_MARK = "‡"
+"""After a value that is degenerate by construction (results' ``degenerate``); it is never marked best."""
+
+
+def caption_text(table: Table) -> str:
+    """The caption without markdown: what the table is about."""
+    return _caption(table).replace("`", "")
 
 
 def _caption(table: Table) -> str:
@@ -133,20 +192,32 @@ LEGEND = (
     f"Each cell: the run's value [{CI_LEVEL:.0%} bootstrap CI over speakers: percentile interval of the mean of "
     f"per-speaker values, {BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}]. A metric with no "
     f"per-speaker decomposition (FRRea, a distance between two sets) has no CI. ↑ higher is better, "
-    f"↓ lower is better; the best per column is marked."
+    f"↓ lower is better; the best per column is marked among the submissions. Reference rows (GT sees the "
+    f"answer; the Oracle samples the true process) are listed after the submissions and never marked best; "
+    f"a value marked {FLAG_MARK} is degenerate by construction (e.g. FRRea of generations that copy target "
+    f"sequences) and never marked best."
 )
+AUDIT_LEGEND = (
+    f"Column `{AUDIT_COLUMN}`: the run's causality audit (speaker inputs after a random cut frame t replaced, "
+    f"same seed; passed when listener frames 0..t did not change, i.e. the submission used no later speaker "
+    f"frame). A row marked {AUDIT_MARK} has a FAILED or missing audit and is not ranked (never marked best)."
+)
+
+
+def _legend(table: Table) -> str:
+    return LEGEND + (" " + AUDIT_LEGEND if table.track == "online" else "")
 
 
 def render_markdown(tables: list[Table], *, title: str | None = None) -> str:
     lines = [f"# {title}", ""] if title else []
     lines += ["<!-- Generated by `react-bench table` from results files; do not edit by hand. -->", ""]
     for table in tables:
-        lines += [_caption(table), "", LEGEND + " Best in **bold**.", ""]
+        lines += [_caption(table), "", _legend(table) + " Best in **bold**.", ""]
         lines.append("| submission | " + " | ".join(c.header for c in table.columns) + " |")
         lines.append("|---|" + "---|" * len(table.columns))
         for name, row in table.rows.items():
             cells = [f"**{_cell_text(c)}**" if c is not None and c.best else _cell_text(c) for c in row]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append(f"| {table.display_name(name)} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
@@ -164,45 +235,28 @@ def render_csv(tables: list[Table]) -> str:
     for table in tables:
         for column in table.columns:
             columns.setdefault(column.name, column)
-    header = ["track", "split", "protocol", "dataset_fingerprint", "submission"]
+    header = ["track", "split", "protocol", "dataset_fingerprint", "submission", "reference", "flags"]
     for column in columns.values():
         header += [column.header, f"{column.name} ci_low", f"{column.name} ci_high"]
     writer.writerow(header)
     for table in tables:
         for name, row in table.rows.items():
             cells = {column.name: cell for column, cell in zip(table.columns, row)}
-            out = [table.track, table.split, table.protocol, table.fingerprint, name]
+            flags = "; ".join(f"{c}: {cell.flag}" for c, cell in cells.items() if cell is not None and cell.flag)
+            out = [table.track, table.split, table.protocol, table.fingerprint, name,
+                   str(name in table.references).lower(), flags]
             for column_name in columns:
                 cell = cells.get(column_name)
                 if cell is None:
                     out += ["", "", ""]
                     continue
+                if cell.text is not None:
+                    out += [cell.text, "", ""]
+                    continue
                 ci = cell.ci or ("", "")
                 out += [repr(cell.value) + ("*" if cell.best else ""), *(repr(x) if x != "" else "" for x in ci)]
             writer.writerow(out)
     return buffer.getvalue()
-
-
-def render_html(tables: list[Table], *, title: str | None = None) -> str:
-    parts = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\">"]
-    parts.append(f"<title>{html.escape(title or 'react-bench leaderboard')}</title></head><body>")
-    if title:
-        parts.append(f"<h1>{html.escape(title)}</h1>")
-    for table in tables:
-        parts.append(f"<p>{html.escape(_caption(table).replace('`', ''))}</p>")
-        parts.append(f"<p>{html.escape(LEGEND)} Best in <b>bold</b>.</p>")
-        parts.append("<table border=\"1\"><thead><tr><th>submission</th>")
-        parts += [f"<th>{html.escape(c.header)}</th>" for c in table.columns]
-        parts.append("</tr></thead><tbody>")
-        for name, row in table.rows.items():
-            cells = []
-            for cell in row:
-                text = html.escape(_cell_text(cell))
-                cells.append(f"<td><b>{text}</b></td>" if cell is not None and cell.best else f"<td>{text}</td>")
-            parts.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
-        parts.append("</tbody></table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
 
 
 def render(tables: list[Table], *, fmt: str, title: str | None = None) -> str:
@@ -211,6 +265,8 @@ def render(tables: list[Table], *, fmt: str, title: str | None = None) -> str:
         return render_markdown(tables, title=title)
     if fmt == "csv":
         return render_csv(tables)
-    if fmt == "html":
-        return render_html(tables, title=title)
+    if fmt == "html":  # the self-contained page (react_bench.leaderboard.page), without run details
+        from react_bench.leaderboard.page import render_page
+
+        return render_page([(title or "Leaderboard", tables, [])], title=title or "react-bench leaderboard")
     raise BadInputError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")

@@ -103,6 +103,26 @@ def fr_rea(
     return _fr_rea(fake, t)
 
 
+def copies_targets(fake: Any, real: Any) -> bool:
+    """True when every generated sequence ``fake (B, T, C)`` is, bit for bit, one of ``real (M, T, C)``.
+
+    Then FRRea compares a subset of the real set with the real set: near 0 by construction, not by
+    realism (Mime on a mirrored split, whose speaker clips are the split's listener clips; GT). The
+    leaderboard flags such a value instead of crowning it.
+
+    >>> import torch
+    >>> real = torch.rand(4, 30, 25, generator=torch.Generator().manual_seed(0))
+    >>> copies_targets(real.flip(0)[:3], real), copies_targets(real[:3] + 1e-3, real)
+    (True, False)
+    """
+    fake_rows = np.ascontiguousarray(np.asarray(fake, dtype=np.float32))
+    real_rows = np.ascontiguousarray(np.asarray(real, dtype=np.float32))
+    if fake_rows.shape[1:] != real_rows.shape[1:]:
+        return False
+    known = {row.tobytes() for row in real_rows}
+    return all(row.tobytes() in known for row in fake_rows)
+
+
 def _fr_rea(fake: torch.Tensor, real: torch.Tensor) -> float:
     """Kernel: ``(B, T, C)`` generated and ``(M, T, C)`` real sequences -> FRRea."""
     real_feats = reaction_window_features(real)

@@ -50,6 +50,7 @@ def build_results(
     return build_record(
         submission={
             "name": cls.name,
+            "reference": cls.reference,
             "description": describe(cls),
             "config": submission.config,
             "effective_config": submission.fit_config(),
@@ -66,8 +67,22 @@ def build_results(
         predictions=predictions,
         timings=timings,
         online=online,
+        degenerate=degenerate_metrics(emotion, dataset.targets()),
         **extra,
     )
+
+
+def degenerate_metrics(preds, targets) -> dict[str, str]:
+    """``{metric: why}`` for values that are degenerate by construction on these predictions.
+
+    FRRea: generation 0 of every speaker ``preds (N, S, T, 25)`` is one of the targets ``(M, T, 25)``
+    (copying the input on a mirrored split, whose speaker clips are its listener clips).
+    """
+    from react_bench.metrics.realism import copies_targets
+
+    if copies_targets(preds[:, 0], targets):
+        return {"FRRea": "generation 0 copies target sequences: the generated set is part of the real set"}
+    return {}
 
 
 def dataset_block(dataset, root, *, scoring_only: bool = False, **sizes) -> dict:

@@ -14,7 +14,6 @@ causality is enforced by construction, not by trust.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import torch
@@ -102,6 +101,9 @@ class Submission:
     :meth:`feature_specs` instead."""
     synthetic_only: ClassVar[bool] = False
     """True for submissions that only work on the synthetic dataset (the Oracle)."""
+    reference: ClassVar[bool] = False
+    """True for reference rows (GT sees the answer; the Oracle samples the true process): leaderboards
+    show them apart from the submissions and never mark them best."""
 
     def __init__(self, *, device: torch.device | str = "cpu", **config) -> None:
         self.device = torch.device(device)

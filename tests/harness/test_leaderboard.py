@@ -79,11 +79,12 @@ def test_csv_stars_the_best(runs, capsys):
     assert by_name["a"]["FRRea ci_low"] == ""
 
 
-def test_html_bolds_the_best_and_writes_atomically(runs, tmp_path):
+def test_html_marks_the_best_and_writes_atomically(runs, tmp_path):
     out = tmp_path / "board.html"
     assert main(["table", "--runs", str(runs), "--format", "html", "--out", str(out)]) == 0
     text = out.read_text()
-    assert "<th>FRCorr ↑</th>" in text and "<td><b>2.5 [" in text
+    assert '<th data-name="FRCorr">FRCorr ↑</th>' in text
+    assert '<td data-sort="2.5" class="best"><span class="v">2.5</span>' in text
 
 
 def test_online_table_has_latency_and_rtf(runs, capsys):

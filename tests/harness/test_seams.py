@@ -32,13 +32,15 @@ def _record(name, protocol, metrics, per_speaker):
 
 
 def test_csv_of_several_tables_puts_each_value_under_its_own_header():
-    official = _record("a", "react2024", {"FRCorr": 1.0, "FRDist": 50.0}, {"FRCorr": [1.0, 1.0], "FRDist": [50.0] * 2})
+    # The corrected table sorts first and has FRDist; the react2024 one lacks it. Indexing cells by
+    # position put a's FRDiv under the FRDist header.
+    official = _record("a", "react2024", {"FRCorr": 1.0, "FRDiv": 0.25}, {"FRCorr": [1.0, 1.0], "FRDiv": [0.25] * 2})
     corrected = _record("b", "corrected", {"FRCorr": 2.0, "FRCorr_per_gen": 0.2, "FRDiv": 0.5, "FRDist": 40.0},
                         {"FRCorr": [2.0] * 2, "FRCorr_per_gen": [0.2] * 2, "FRDiv": [0.5] * 2, "FRDist": [40.0] * 2})
     tables = build_tables([official, corrected], track="offline")
     assert len(tables) == 2 and [c.name for c in tables[0].columns] != [c.name for c in tables[1].columns]
     rows = {row["submission"]: row for row in csv.DictReader(io.StringIO(render(tables, fmt="csv")))}
-    assert float(rows["a"]["FRDist ↓"].rstrip("*")) == 50.0 and rows["a"]["FRDiv ↑"] == ""
+    assert rows["a"]["FRDist ↓"] == "" and float(rows["a"]["FRDiv ↑"].rstrip("*")) == 0.25
     assert float(rows["b"]["FRDist ↓"].rstrip("*")) == 40.0
     assert float(rows["b"]["FRDiv ↑"].rstrip("*")) == 0.5
     assert float(rows["b"]["FRCorr_per_gen ↑"].rstrip("*")) == 0.2 and rows["a"]["FRCorr_per_gen ↑"] == ""
