@@ -2,12 +2,13 @@
 # Regenerate the committed leaderboards from fresh runs on the default (synthetic) dataset:
 #   bash leaderboards/regenerate.sh
 # runs every baseline on both tracks (fits are cached, unfinished runs resume), then renders
-# leaderboards/{offline,online}.{md,csv} and the PNG plots in leaderboards/plots/ from the
-# results files only. Environment: SUBMISSIONS (names to run), RUNS (runs folder), DEVICE.
+# leaderboards/{offline,online}.{md,csv}, the page leaderboards/index.html and the PNG plots in
+# leaderboards/plots/ from the results files only. Environment: SUBMISSIONS (names to run), RUNS
+# (runs folder), DEVICE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUBMISSIONS="${SUBMISSIONS:-gt random mime meanseq meanfr oracle reactdiff}"
+SUBMISSIONS="${SUBMISSIONS:-gt random mime meanseq meanfr oracle ridge reactdiff}"
 RUNS="${RUNS:-runs}"
 DEVICE="${DEVICE:-cpu}"
 
@@ -20,3 +21,4 @@ for track in offline online; do
     react-bench table --track "$track" --runs "$RUNS" --out "leaderboards/$track.md" --plots leaderboards/plots
     react-bench table --track "$track" --runs "$RUNS" --format csv --out "leaderboards/$track.csv"
 done
+react-bench table --track all --runs "$RUNS" --format html --out leaderboards/index.html --plots leaderboards/plots
