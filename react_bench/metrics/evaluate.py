@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from react_bench.distributed import is_distributed
 from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.metrics.checks import MetricInputs, check_metric_inputs
 from react_bench.metrics.frechet import frechet_distance
@@ -73,6 +74,7 @@ def evaluate(
     metrics: tuple[str, ...] | None = None,
     per_speaker: bool = False,
     cpu_threads: int | None = 1,
+    distributed: bool = False,
 ) -> dict:
     """All REACT metrics of a set of generated reactions (and react-bench's FREnergy).
 
@@ -94,6 +96,10 @@ def evaluate(
             two sets and has no per-speaker value).
         cpu_threads: torch threads for the torch metrics on the CPU (1: stable on a busy machine;
             None: torch's own setting). FRDist's numba kernel keeps its own thread count.
+        distributed: share the scoring out over the initialised ``torch.distributed`` process group
+            (``react_bench.metrics.distributed``): every rank must call ``evaluate`` with the same
+            inputs and gets the same dict. Opt-in, because a collective call deadlocks when only
+            some ranks make it. Without a group of more than one process it changes nothing.
 
     Returns:
         ``{"FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea", "FREnergy"}`` as floats
@@ -111,6 +117,11 @@ def evaluate(
         raise BadInputError(f"cpu_threads must be a positive int or None; got {cpu_threads!r}.")
     specs = selected_specs(protocol, metrics)
     inputs = check_metric_inputs(preds, targets, speaker, appropriate, device=device)
+    if distributed and is_distributed():
+        from react_bench.metrics.distributed import evaluate_block  # imports this module
+
+        return evaluate_block(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
+                              per_speaker=per_speaker, cpu_threads=cpu_threads)
     return evaluate_checked(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
                             per_speaker=per_speaker, cpu_threads=cpu_threads)
 
@@ -120,30 +131,53 @@ def evaluate_checked(
     rea_features: tuple[Any, Any] | None = None, per_speaker: bool = False, cpu_threads: int | None = 1,
 ) -> dict:
     """``evaluate`` on inputs that are already validated (``check_metric_inputs``): kernels only."""
-    n, g, frames, _ = inputs.preds.shape
     timer = _Timer(inputs.device)
-    values: dict[str, torch.Tensor | float | None] = {}
-    space = None
-    if "FRRea" in {spec.name for spec in specs}:
-        space = USER_FEATURES if rea_features is not None else FRREA_FEATURE_VERSION if rea else None
 
-    # Torch kernels first, numba ones last (see MetricSpec.backend); derived metrics after their source.
+    def compute(spec: MetricSpec, values: dict):
+        return _compute(spec, inputs, protocol, values, timer, rea, rea_features)
+
+    values = run_kernels(inputs, specs, compute, cpu_threads=cpu_threads)
+    return build_result(inputs, specs, values, protocol=protocol, space=frrea_space(specs, rea, rea_features),
+                        seconds=timer.seconds, num_speakers=inputs.preds.shape[0], per_speaker=per_speaker)
+
+
+def run_kernels(inputs: MetricInputs, specs: list[MetricSpec], compute, *, cpu_threads: int | None) -> dict:
+    """``{name: compute(spec, values_so_far)}`` for every spec: torch kernels first under
+    ``cpu_threads`` torch threads, numba ones last (see ``MetricSpec.backend``), derived metrics after
+    their source. The order depends on the specs only, so every rank of a process group runs the
+    same collectives in the same order."""
+    values: dict[str, torch.Tensor | float | None] = {}
     ordered = sorted(specs, key=lambda spec: (spec.source is not None, spec.backend == "numba"))
     with _torch_threads(inputs.device, cpu_threads):
         for spec in ordered:
             if spec.backend != "numba":
-                values[spec.name] = _compute(spec, inputs, protocol, values, timer, rea, rea_features)
+                values[spec.name] = compute(spec, values)
     for spec in ordered:
         if spec.backend == "numba":
-            values[spec.name] = _compute(spec, inputs, protocol, values, timer, rea, rea_features)
+            values[spec.name] = compute(spec, values)
+    return values
 
+
+def frrea_space(specs: list[MetricSpec], rea: bool, rea_features) -> str | None:
+    """The ``frrea_feature_space`` recorded in a result."""
+    if "FRRea" not in {spec.name for spec in specs}:
+        return None
+    return USER_FEATURES if rea_features is not None else FRREA_FEATURE_VERSION if rea else None
+
+
+def build_result(
+    inputs: MetricInputs, specs: list[MetricSpec], values: dict, *, protocol: str, space: str | None,
+    seconds: dict[str, float], num_speakers: int, per_speaker: bool,
+) -> dict:
+    """``evaluate``'s dict from the metric values (``(N,)`` per-speaker tensors, floats or None)."""
+    _, g, frames, _ = inputs.preds.shape
     order = [spec.name for spec in specs]  # table order
     result: dict[str, Any] = {name: _scalar(values[name]) for name in order}
     result.update(
         protocol=protocol,
         frrea_feature_space=space,
-        seconds=timer.seconds,
-        num_speakers=n,
+        seconds=seconds,
+        num_speakers=num_speakers,
         num_generations=g,
         num_frames=frames,
         num_targets=inputs.targets.shape[0],
