@@ -33,6 +33,9 @@ class ReactDiffConfig:
     decoder_layers: int = 2  # transformer layers of the decoder
     dropout: float = 0.1  # dropout in attention/MLPs while training (always off at inference)
     causal: bool = True  # frame-causal attention everywhere: one model serves both tracks
+    unet_causal: bool = True  # frame-causal UNet (causal convs, per-frame norms, z_bc from the previous speaker
+    # window): needed online, where listener frame t may read speaker frames <= t only; False is the paper's UNet,
+    # whose every frame reads the whole current speaker window (up to 49 frames ahead): offline only
     unet_channels: int = 64  # base width of the 1-D UNet
     cond_dim: int = 128  # size of z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper 1024)
     cond_lags: tuple[int, ...] = (0, 12, 25, 37)  # frames: the speaker latent delayed by each lag is concatenated
@@ -102,6 +105,7 @@ PAPER = ReactDiffConfig(
     encoder_layers=2,
     decoder_layers=4,
     causal=False,
+    unet_causal=False,
     unet_channels=128,
     cond_dim=1024,
     max_train_seconds=None,

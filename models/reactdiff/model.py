@@ -66,20 +66,29 @@ class ReactDiff(nn.Module):
         x_t = self.scheduler.add_noise(x0, eps, t)
         return (self.unet(x_t, t, cond) - eps).abs().mean()
 
+    def draw_noise(self, n: int, *, generator: torch.Generator) -> torch.Tensor:
+        """``n`` standard-normal windows ``(n, F, L)``: the x_T of :meth:`sample_latents`, before its temperature."""
+        c = self.config
+        return torch.randn((n, c.latent_dim, c.window), generator=generator, device=generator.device)
+
     @torch.no_grad()
-    def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator) -> torch.Tensor:
+    def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator,
+                       noise: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised condition windows ``(N, 2L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each).
 
-        x_T is drawn from N(0, temperature^2) (``config.temperature``); with ``guidance_scale`` w != 1
-        the noise estimate is ``eps_null + w (eps_cond - eps_null)`` (classifier-free guidance; the
-        null condition is zeros, the mean latent, as in training with ``cond_drop_prob``).
+        x_T is ``temperature * noise``, ``noise (N, F, L)`` drawn here by :meth:`draw_noise` unless given
+        (the online path draws it once per window and re-uses it while the window fills up); with
+        ``guidance_scale`` w != 1 the noise estimate is ``eps_null + w (eps_cond - eps_null)``
+        (classifier-free guidance; the null condition is zeros, the mean latent, as in training with
+        ``cond_drop_prob``).
         """
         N, L, F = cond.shape[0], self.config.window, cond.shape[2]
         if not self.config.use_diffusion:
             zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
             return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond).transpose(1, 2)
-        x = torch.randn((N, F, L), generator=generator, device=generator.device).to(cond.device)  # x_T
-        x = x * self.config.temperature
+        if noise is None:
+            noise = self.draw_noise(N, generator=generator)
+        x = noise.to(cond.device) * self.config.temperature  # x_T
         w = self.config.guidance_scale
         for t in self.scheduler.timesteps:
             t_batch = torch.full((N,), int(t), device=cond.device, dtype=torch.long)

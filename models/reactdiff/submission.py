@@ -1,10 +1,11 @@
 """The registered submissions: ``reactdiff`` and its ablations (noaudio, novisual, nodiffusion).
 
-Online track (``reset``/``step``): natively causal. The model's attention is frame-causal, so
-each ``step`` runs the encoder over the speaker prefix received so far (never a future frame),
-samples only the new window's latents (conditioned on the speaker's previous and current windows, whose
-latents already summarise the past), and decodes the listener prefix with the causal decoder,
-keeping the new window's frames.
+Online track (``reset``/``step``): natively frame-causal (listener frame t reads speaker frames <= t
+only, the online contract). The encoder's and decoder's attention and, with ``unet_causal``, the
+UNet are frame-causal, so each ``step`` runs the encoder over the speaker prefix received so far,
+samples the latents of the windows the chunk touches (each window's x_T drawn once), and decodes
+the listener prefix with the causal decoder, keeping the chunk's frames. A config that is not
+frame-causal (``causal=False`` or ``unet_causal=False``) is refused online.
 """
 
 from __future__ import annotations
@@ -94,20 +95,36 @@ class _ReactDiffBase(Submission):
         return Reactions(emotion, threedmm)
 
     # --- online -----------------------------------------------------------------------------
-    def reset(self, batch_size: int, *, num_samples: int = 10, generator: torch.Generator) -> None:
-        if not self.model_config.causal:
+    def check_online(self) -> None:
+        """Refuse a config whose listener frames read later speaker frames (the online contract)."""
+        c = self.model_config
+        if not (c.causal and c.unet_causal):
             raise BadInputError(
-                f"submission {self.name!r} was built with causal=False; the online track needs a causal model "
-                f"(train it with causal=True)"
+                f"submission {self.name!r} was built with causal={c.causal}, unet_causal={c.unet_causal}; the "
+                f"online track needs a frame-causal model (listener frame t may read speaker frames <= t only): "
+                f"train it with --set causal=true --set unet_causal=true"
             )
+
+    def reset(self, batch_size: int, *, num_samples: int = 10, generator: torch.Generator) -> None:
+        self.check_online()
         self._prefix: dict[str, torch.Tensor] | None = None  # speaker streams so far, (B, t, D)
-        self._latents: torch.Tensor | None = None  # sampled listener latents so far, (B*S, t, F)
+        self._latents: torch.Tensor | None = None  # sampled listener latents of the finished windows, (B*S, w L, F)
+        self._noise: torch.Tensor | None = None  # x_T of the window being filled, (B*S, F, L): drawn once per window
         self._stream_samples = num_samples
         self._stream_generator = generator
         self._batch_size = batch_size
 
     @torch.no_grad()
     def step(self, chunk: SpeakerBatch) -> Reactions:
+        """Listener frames of ``chunk`` ``(B, S, t, 25)``, from the speaker prefix received so far.
+
+        Chunks of any length work. Every window the chunk touches is sampled again from the prefix
+        (zero-padded to the window's end) with that window's x_T, drawn from the run's generator when
+        the window starts and kept until it is complete. With the frame-causal encoder, UNet and
+        decoder, frame j of a window depends on x_T and on speaker frames <= j only, so the frames
+        already returned are exactly what re-sampling gives again (DDIM with eta = 0), and the stream
+        does not depend on how it is chunked.
+        """
         m, L = self.model, self.model_config.window
         self.model.eval()
         new = self._streams(chunk)
@@ -117,17 +134,22 @@ class _ReactDiffBase(Submission):
         with _threads(self.model_config.num_threads):
             padded, total = pad_streams(prefix, L)
             cond = condition_windows(m.encode(padded), L)  # (B, W, 2L, F): causal, so frames <= total are final
-            B, _, _, F = cond.shape
+            B, W, _, F = cond.shape
             S = self._stream_samples
-            done = 0 if self._latents is None else self._latents.shape[1]
-            first_window = done // L  # windows before it are fully sampled already
-            keep = self._latents[:, : first_window * L] if self._latents is not None else cond.new_zeros(B * S, 0, F)
-            todo = cond[:, first_window:]  # (B, k, 2L, F) windows touched by this chunk
-            k = todo.shape[1]
-            todo = todo[:, None].expand(B, S, k, 2 * L, F).reshape(-1, 2 * L, F)
-            x0 = m.sample_latents(todo, generator=self._stream_generator).reshape(B * S, k * L, F)
-            latents = torch.cat([keep, x0], dim=1)[:, :total]  # (B*S, total, F)
-            self._latents = latents if total % L == 0 else latents[:, : first_window * L]
+            first = 0 if self._latents is None else self._latents.shape[1] // L  # windows before it are final
+            keep = self._latents if self._latents is not None else cond.new_zeros(B * S, 0, F)
+            k = W - first  # windows touched by this chunk
+            todo = cond[:, first:][:, None].expand(B, S, k, 2 * L, F).reshape(-1, 2 * L, F)  # (B*S*k, 2L, F)
+            noise = None
+            if self.model_config.use_diffusion:
+                drawn = [] if self._noise is None else [self._noise]
+                while len(drawn) < k:  # windows starting in this chunk, in stream order
+                    drawn.append(m.draw_noise(B * S, generator=self._stream_generator))
+                noise = torch.stack(drawn, dim=1).reshape(B * S * k, F, L)  # (B*S*k, F, L), as todo
+            x0 = m.sample_latents(todo, generator=self._stream_generator, noise=noise).reshape(B * S, k * L, F)
+            complete = total // L - first  # windows of this chunk that are now complete
+            self._latents = torch.cat([keep, x0[:, : complete * L]], dim=1)
+            self._noise = drawn[complete] if noise is not None and complete < k else None
             emotion, threedmm = m.decode(torch.cat([keep, x0], dim=1))  # causal decoder
         emotion = emotion[:, total - t: total].reshape(B, S, t, -1)
         threedmm = threedmm[:, total - t: total].reshape(B, S, t, -1)

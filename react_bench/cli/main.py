@@ -16,6 +16,7 @@ import react_bench
 from react_bench.errors import ReactBenchError
 
 SUBCOMMAND_MODULES = (
+    "react_bench.cli.audit_cmd",
     "react_bench.cli.data_cmd",
     "react_bench.cli.evaluate_cmd",
     "react_bench.cli.list_cmd",

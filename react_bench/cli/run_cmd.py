@@ -12,6 +12,7 @@ from react_bench.metrics.protocols import PROTOCOLS, REACT2024
 
 def add_parser(subparsers) -> None:
     from react_bench.runner import DEFAULT_BATCH_SIZE, TRACKS
+    from react_bench.submissions import ONLINE_CHUNK_FRAMES
 
     parser = subparsers.add_parser(
         "run",
@@ -20,7 +21,8 @@ def add_parser(subparsers) -> None:
         "write predictions.npy and results.json. Re-running the same command after a crash resumes it.",
     )
     parser.add_argument("name", help="registered submission name (see `react-bench list`)")
-    parser.add_argument("--track", choices=TRACKS, default="offline", help="offline: whole clips; online: causal 2 s chunks")
+    parser.add_argument("--track", choices=TRACKS, default="offline",
+                        help="offline: whole clips; online: causal chunks (--chunk-frames), with a causality audit")
     parser.add_argument("--data", default=None, help="dataset root (default: the synthetic dataset, created on first use)")
     parser.add_argument("--split", default="test", help="split to generate and score (default: test)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
@@ -30,6 +32,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--num-samples", type=int, default=NUM_GENERATIONS, help="reactions per speaker (default: 10)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                         help=f"speaker samples per batch and shard (default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--chunk-frames", type=int, default=ONLINE_CHUNK_FRAMES,
+                        help=f"online: speaker frames handed over per step (default: {ONLINE_CHUNK_FRAMES} = 2 s; "
+                        f"1 = frame by frame)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="submission option (VALUE parsed as JSON when it can be); repeatable")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -58,7 +63,7 @@ def _run(args) -> int:
     path = run_submission(
         args.name, track=args.track, data=args.data, split=args.split, seed=args.seed, device=args.device,
         out=args.out, protocol=args.protocol, num_samples=args.num_samples, batch_size=args.batch_size,
-        submission_config=parse_options(args.set), progress=not args.quiet,
+        chunk_frames=args.chunk_frames, submission_config=parse_options(args.set), progress=not args.quiet,
     )
     results = read_results(path / RESULTS_FILE)
     for metric, entry in results["metrics"].items():
@@ -68,6 +73,10 @@ def _run(args) -> int:
         latency = online["latency_ms"]
         print(f"latency per window: mean {latency['mean']:.2f} ms, p95 {latency['p95']:.2f} ms, "
               f"max {latency['max']:.2f} ms; real-time factor {online['real_time_factor']:.4f}")
+    if results.get("audit"):
+        audit = results["audit"]
+        print(f"causality audit: {'passed' if audit['passed'] else 'FAILED'} (largest change before a cut "
+              f"{audit['max_abs_diff_before_cut']:.3g}, tolerance {audit['tolerance']:g})")
     print(path / RESULTS_FILE)
     _refresh_leaderboard(args)
     return 0

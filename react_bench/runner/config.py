@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from react_bench.constants import NUM_GENERATIONS
 from react_bench.errors import BadInputError
 from react_bench.metrics.protocols import check_protocol
+from react_bench.submissions import ONLINE_CHUNK_FRAMES
 
 TRACKS = ("offline", "online")
 
@@ -21,7 +22,7 @@ class RunConfig:
     """Everything that decides a run's numbers (and where it is written). Saved in results.json."""
 
     name: str  # registered submission name
-    track: str = "offline"  # "offline": whole clips; "online": causal 2 s chunks
+    track: str = "offline"  # "offline": whole clips; "online": causal chunks of chunk_frames
     data: str | None = None  # dataset root; None = the default synthetic dataset
     split: str = "test"  # split generated and scored
     seed: int = 0  # run seed; batch b uses a generator seeded from (seed, b)
@@ -30,15 +31,17 @@ class RunConfig:
     protocol: str = "react2024"  # metric protocol (see react_bench.metrics.protocols)
     num_samples: int = NUM_GENERATIONS  # reactions per speaker sample
     batch_size: int = DEFAULT_BATCH_SIZE  # speaker samples per batch (part of the seeding)
+    chunk_frames: int = ONLINE_CHUNK_FRAMES  # online: speaker frames handed over per step (1 = frame by frame);
+    # a submission's latency and its numbers may depend on it, so it is part of the resume key
     submission_config: dict = field(default_factory=dict)  # keyword arguments of the submission
 
     def __post_init__(self) -> None:
         if self.track not in TRACKS:
             raise BadInputError(f"track must be one of {', '.join(map(repr, TRACKS))}; got {self.track!r}")
         check_protocol(self.protocol)
-        for option in ("num_samples", "batch_size"):
+        for option in ("num_samples", "batch_size", "chunk_frames"):
             value = getattr(self, option)
-            if not isinstance(value, int) or value < 1:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise BadInputError(f"{option} must be a positive integer; got {value!r}")
 
     def to_dict(self) -> dict:

@@ -1,13 +1,15 @@
 """One batch of generation on each track, with the output checks the runner applies.
 
-Offline: ``generate`` on whole clips. Online: ``reset`` then ``step`` on each 2 s chunk in order,
-timing every window; the submission never holds a speaker frame beyond its current chunk.
+Offline: ``generate`` on whole clips. Online: ``reset`` then ``step`` on each chunk in order
+(``chunk_frames``, 50 = 2 s by default), timing every window; the submission never holds a speaker
+frame beyond its current chunk.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -15,7 +17,7 @@ import torch
 from react_bench.constants import EMOTION_DIM, THREEDMM_DIM
 from react_bench.errors import BadInputError
 from react_bench.runner.batches import SpeakerStreams
-from react_bench.submissions import Reactions, SpeakerBatch, Submission
+from react_bench.submissions import ONLINE_CHUNK_FRAMES, Reactions, SpeakerBatch, Submission
 
 
 @dataclass
@@ -102,20 +104,37 @@ def generate_offline(
 @torch.no_grad()
 def generate_online(
     submission: Submission, streams: SpeakerStreams, indices: np.ndarray, *, num_samples: int,
+    generator: torch.Generator, device: torch.device, chunk_frames: int = ONLINE_CHUNK_FRAMES,
+) -> BatchOutput:
+    """``reset`` then ``step`` on each ``chunk_frames`` chunk of the samples ``indices``, in order, timed per window."""
+    return stream_online(
+        submission, streams.chunks(indices, chunk_frames=chunk_frames), batch_size=len(indices),
+        num_samples=num_samples, generator=generator, device=device,
+    )
+
+
+@torch.no_grad()
+def stream_online(
+    submission: Submission, chunks: Iterable[SpeakerBatch], *, batch_size: int, num_samples: int,
     generator: torch.Generator, device: torch.device,
 ) -> BatchOutput:
-    """``reset`` then ``step`` on each chunk of the samples ``indices``, in stream order, timed per window."""
-    submission.reset(len(indices), num_samples=num_samples, generator=generator)
+    """``reset``, then ``step`` on each chunk of one batch of streams in order; the frames returned, concatenated.
+
+    ``chunks`` yields ``SpeakerBatch`` pieces ``(B, t, ...)`` in stream order (the runner's
+    :meth:`SpeakerStreams.chunks`, or the causality audit's altered streams); the output covers the
+    frames of the chunks given, ``(B, S, sum t, 25)``.
+    """
+    submission.reset(batch_size, num_samples=num_samples, generator=generator)
     emotion, threedmm, latencies = [], [], []
-    for chunk in streams.chunks(indices):
-        chunk: SpeakerBatch = chunk.to(device)
+    for chunk in chunks:
+        chunk = chunk.to(device)
         start = time.perf_counter()
         out = submission.step(chunk)
         _sync(device)
         latencies.append(time.perf_counter() - start)
         where = f"step() at frames {chunk.start_frame}..{chunk.start_frame + chunk.num_frames}"
         out = check_reactions(
-            out, submission, batch=len(indices), samples=num_samples, frames=chunk.num_frames, where=where
+            out, submission, batch=batch_size, samples=num_samples, frames=chunk.num_frames, where=where
         )
         emotion.append(_to_numpy(out.emotion))
         threedmm.append(_to_numpy(out.threedmm))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -19,13 +20,14 @@ from tqdm import tqdm
 
 from react_bench.errors import BadInputError, MissingDataError
 from react_bench.metrics import evaluate
+from react_bench.runner.audit import audit_causality
 from react_bench.runner.batches import SpeakerStreams
 from react_bench.runner.config import DEFAULT_BATCH_SIZE, RunConfig
 from react_bench.runner.fitting import fit_or_load
 from react_bench.runner.generate import generate_offline, generate_online
 from react_bench.runner.record import build_results, online_timing
 from react_bench.runner.store import RunStore
-from react_bench.submissions import get_submission
+from react_bench.submissions import ONLINE_CHUNK_FRAMES, Submission, get_submission
 
 
 def batch_seed(seed: int, index: int) -> int:
@@ -59,16 +61,54 @@ Scorer = Callable[..., dict]
 """``scorer(preds, targets, speaker, appropriate, *, protocol, device, per_speaker) -> dict`` as ``evaluate``."""
 
 
+@dataclass
+class Prepared:
+    """A submission ready to generate on one split: looked up, built, fitted (or loaded) and bound."""
+
+    cls: type[Submission]
+    submission: Submission
+    dataset: object  # the split (ReactDataset or MarsDataset)
+    root: Path
+    fit: dict  # the fit record (seconds, checkpoint path, ...)
+
+
+def prepare_submission(
+    name: str, *, data: str | Path | None = None, split: str = "test", seed: int = 0, device: str = "cpu",
+    out: str | Path = "runs", submission_config: dict | None = None,
+) -> Prepared:
+    """Steps 1-2 of a run (shared by ``react-bench run`` and ``react-bench audit``): look up, open, fit, bind.
+
+    Raises:
+        UnknownNameError: unknown submission name (the message lists the registered ones).
+        MissingDataError: ``data`` is not a folder.
+        BadInputError: a negative seed, or a synthetic-only submission on real data.
+    """
+    if seed < 0:
+        raise BadInputError(f"seed must be a non-negative integer; got {seed}")
+    cls = get_submission(name)
+    root = resolve_data_root(data)
+    dataset = open_split(root, split)
+    submission = cls(device=torch.device(device), **dict(submission_config or {}))
+    if cls.synthetic_only and not dataset.is_synthetic:
+        raise BadInputError(f"submission {name!r} only works on the synthetic dataset; {str(root)!r} is not synthetic")
+    fit = fit_or_load(submission, root=root, out=Path(out), seed=seed, open_split=open_split)
+    submission.bind(dataset)
+    return Prepared(cls, submission, dataset, root, fit)
+
+
 def run_submission(
     name: str, *, track: str = "offline", data: str | Path | None = None, split: str = "test", seed: int = 0,
     device: str = "cpu", out: str | Path = "runs", protocol: str = "react2024", num_samples: int = 10,
-    batch_size: int = DEFAULT_BATCH_SIZE, submission_config: dict | None = None, progress: bool = True,
-    scorer: Scorer = evaluate,
+    batch_size: int = DEFAULT_BATCH_SIZE, chunk_frames: int = ONLINE_CHUNK_FRAMES,
+    submission_config: dict | None = None, progress: bool = True, scorer: Scorer = evaluate,
 ) -> Path:
     """Run submission ``name`` on one track and split; returns the run folder (with ``results.json``).
 
-    ``scorer`` turns the predictions into scores (default: :func:`react_bench.metrics.evaluate`; a test
-    of the runner's mechanics passes a cheaper one).
+    ``chunk_frames`` (online only) is the number of speaker frames handed to each ``step`` (50 = 2 s,
+    the default; 1 streams frame by frame). An online run ends with the causality audit
+    (:func:`react_bench.runner.audit.audit_causality`, a few speakers and cuts), recorded as
+    ``results.json["audit"]``. ``scorer`` turns the predictions into scores (default:
+    :func:`react_bench.metrics.evaluate`; a test of the runner's mechanics passes a cheaper one).
 
     Writes ``<out>/<name>/<track>/<split>/<timestamp>-<key>/`` holding ``predictions.npy``
     ``(N, S, T, 25)``, ``predictions_3dmm.npy`` ``(N, S, T, 58)`` when the submission makes 3DMM,
@@ -83,19 +123,13 @@ def run_submission(
     config = RunConfig(
         name=name, track=track, data=None if data is None else str(data), split=split, seed=seed,
         device=str(device), out=str(out), protocol=protocol, num_samples=num_samples, batch_size=batch_size,
-        submission_config=dict(submission_config or {}),
+        chunk_frames=chunk_frames, submission_config=dict(submission_config or {}),
     )
-    if seed < 0:
-        raise BadInputError(f"seed must be a non-negative integer; got {seed}")
-    cls = get_submission(name)
-    root = resolve_data_root(data)
-    dataset = open_split(root, split)
+    prepared = prepare_submission(name, data=data, split=split, seed=seed, device=device, out=out,
+                                  submission_config=config.submission_config)
+    cls, submission, dataset, root, fit = (prepared.cls, prepared.submission, prepared.dataset, prepared.root,
+                                           prepared.fit)
     torch_device = torch.device(device)
-    submission = cls(device=torch_device, **config.submission_config)
-    if cls.synthetic_only and not dataset.is_synthetic:
-        raise BadInputError(f"submission {name!r} only works on the synthetic dataset; {str(root)!r} is not synthetic")
-    fit = fit_or_load(submission, root=root, out=Path(out), seed=seed, open_split=open_split)
-    submission.bind(dataset)
 
     streams = SpeakerStreams(dataset, features=submission.feature_specs())
     store = RunStore.find_or_plan(Path(out) / name / track / split, config.resume_key(dataset.fingerprint))
@@ -112,9 +146,18 @@ def run_submission(
                   unit="batch", disable=not progress, file=sys.stderr):
         generator = torch.Generator(device=torch_device).manual_seed(seeds[b])
         output = generate(submission, streams, batches[b], num_samples=num_samples, generator=generator,
-                          device=torch_device)
+                          device=torch_device, **({"chunk_frames": chunk_frames} if track == "online" else {}))
         store.write_shard(b, output, marker=marker)
     generate_wall = time.perf_counter() - t_generate
+
+    audit = None
+    if track == "online":
+        # After generation (it re-streams a few speakers), before the results: a run records its own audit.
+        audit = audit_causality(submission, streams, seed=seed, chunk_frames=chunk_frames, num_samples=num_samples,
+                                device=torch_device)
+        verdict = "passed" if audit["passed"] else "FAILED"
+        print(f"causality audit {verdict}: cuts {audit['cuts']}, speakers {audit['speakers']}, largest change "
+              f"before a cut {audit['max_abs_diff_before_cut']:.3g} (tolerance {audit['tolerance']:g})", file=sys.stderr)
 
     shards = [store.read_shard(b) for b in range(len(batches))]
     emotion = np.concatenate([s.emotion for s in shards])  # (N, S, T, 25)
@@ -132,6 +175,7 @@ def run_submission(
     online = None
     if track == "online":
         online = online_timing([s.latencies for s in shards], num_frames=streams.num_frames, batch_size=batch_size)
+        online["chunk_frames"] = chunk_frames  # online_timing states the default size
     timings = {
         "fit_s": fit.get("seconds", 0.0),
         "generate_s": float(sum(s.seconds for s in shards)),  # submission time, summed over all shards
@@ -140,10 +184,14 @@ def run_submission(
         "total_s_this_session": time.perf_counter() - t_start,
         "resumed": store.resumed,
     }
+    extra = {}
+    if audit is not None:
+        timings["audit_s"] = audit["seconds"]
+        extra["audit"] = audit
     results = build_results(
         cls=cls, submission=submission, config=config.to_dict(), scores=scores,
         dataset=dataset, root=root, batch_seeds=seeds, emotion=emotion, threedmm=threedmm,
-        timings=timings, fit=fit, online=online,
+        timings=timings, fit=fit, online=online, **extra,
     )
     store.finalize(emotion, threedmm, results)
     return store.path
