@@ -12,6 +12,10 @@ schema as ``react-bench run``: ``react_bench.results``) with the metrics and the
 the protocol, the provenance, the dataset fingerprint, the SHA-256 of the appropriateness matrix and of
 the predictions file. By default it goes to ``<runs>/<name>/<track>/<split>/<time>-evaluated/results.json``,
 so ``react-bench table`` lists it beside the runs. Without ``--data`` the default (synthetic) dataset is used.
+
+Under ``torchrun --nproc-per-node K -m react_bench.cli.main evaluate ...`` the K processes share the
+scoring (``evaluate(..., distributed=True)``: a block of speakers each, NCCL with ``--device cuda``,
+gloo on the CPU) and only rank 0 hashes the predictions, prints and writes the results file.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
+import torch
 
+from react_bench import distributed as pg
 from react_bench.constants import SPLITS
 from react_bench.metrics import evaluate
 from react_bench.metrics.protocols import PROTOCOLS, REACT2024
@@ -52,18 +58,38 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = pg.init_from_env(args.device)  # under torchrun: one process group for the scoring
+    try:
+        return _score(args)
+    finally:
+        if started:
+            pg.barrier()  # rank 0 has written before anyone leaves
+            torch.distributed.destroy_process_group()
+
+
+def _score(args: argparse.Namespace) -> int:
     from react_bench.data import default_data_root
     from react_bench.data.layout import open_dataset
     from react_bench.data.predictions import load_predictions
     from react_bench.runner.record import dataset_block
 
-    root = args.data if args.data is not None else default_data_root()
+    if args.data is not None:
+        root = args.data
+    else:
+        # The default dataset is generated on first use: by rank 0 alone, the others wait and read it.
+        root = default_data_root() if pg.rank() == 0 else None
+        pg.barrier()
+        root = root if root is not None else default_data_root()
     ds = open_dataset(root, args.split)
     targets = ds.targets()
     speaker = ds.emotion("speaker")
     preds = load_predictions(args.preds, ds.clip_paths("speaker"), speaker.shape[1], split=args.split)
+    # Every rank validates the whole input (the same error everywhere, no rank left waiting), then
+    # scores its block of speakers.
     scores = evaluate(preds, targets, speaker, ds.appropriateness(), protocol=args.protocol,
-                      device=args.device, rea=not args.no_rea, per_speaker=True)
+                      device=args.device, rea=not args.no_rea, per_speaker=True, distributed=True)
+    if pg.rank() != 0:
+        return 0
     name = args.name or args.preds.stem
     record = build_record(
         submission={"name": name, "description": f"predictions {args.preds.name} scored by react-bench evaluate"},

@@ -37,7 +37,7 @@ class ReactMetrics:
     The contract on several processes (an initialised ``torch.distributed`` group, world > 1):
 
     - every rank builds the metric with the same ``targets``, ``appropriate`` and options, and
-      ``update``\ s only the batches it generated; the ranks' indices must together be a disjoint
+      passes to ``update`` only the batches it generated; the ranks' indices must together be a disjoint
       cover of ``0..N-1`` (any split: round-robin batches, contiguous blocks, uneven, a rank with none);
     - ``compute`` is collective (every rank calls it) and returns the same dict on every rank, equal
       to ``evaluate`` of the whole set; ``sync`` is collective too and only checks the cover;
