@@ -27,6 +27,7 @@ __all__ = [
     "all_gather_rows",
     "all_reduce",
     "barrier",
+    "broadcast_object",
     "contiguous_block",
     "init_from_env",
     "is_distributed",
@@ -93,6 +94,16 @@ def barrier() -> None:
     """Wait for every rank (no-op without a process group)."""
     if is_distributed():
         dist.barrier()
+
+
+def broadcast_object(value: T, src: int = 0) -> T:
+    """Rank ``src``'s ``value`` on every rank (pickled; for small things such as a run folder's path
+    that one rank decides). Without a process group: ``value``."""
+    if not is_distributed():
+        return value
+    box = [value if rank() == src else None]
+    dist.broadcast_object_list(box, src=src)
+    return box[0]
 
 
 def _comm_device() -> torch.device:

@@ -119,6 +119,7 @@ def main(out: Path) -> None:
     # 5. Helpers: rows of uneven counts gathered in rank order, a barrier.
     mine = torch.full((pg.rank() + 1, 2), float(pg.rank()))
     _write(out, "gather-rows", pg.all_gather_rows(mine).tolist())
+    _write(out, "broadcast", pg.broadcast_object({"run": f"folder chosen by rank {pg.rank()}"}))
     pg.barrier()
     dist.destroy_process_group()
 

@@ -121,6 +121,10 @@ def test_all_gather_rows_keeps_rank_order_with_uneven_rows(ranks):
         assert rows == [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]
 
 
+def test_broadcast_object_gives_every_rank_rank_0s_value(ranks):
+    assert ranks("broadcast") == [{"run": "folder chosen by rank 0"}] * 2
+
+
 def test_cases_are_valid():
     preds, targets, speaker, a = case()
     assert preds.shape == (N, G, T, 25) and targets.shape == (M, T, 25) and a.sum(axis=1).min() >= 1

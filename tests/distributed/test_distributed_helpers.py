@@ -38,7 +38,7 @@ def test_one_process_fallbacks(monkeypatch):
     assert not pg.launched_by_torchrun() and not pg.init_from_env("cpu")
     assert (pg.is_distributed(), pg.rank(), pg.world_size()) == (False, 0, 1)
     x = torch.arange(6.0).reshape(3, 2)
-    assert pg.all_reduce(x) is x and pg.all_gather_rows(x) is x
+    assert pg.all_reduce(x) is x and pg.all_gather_rows(x) is x and pg.broadcast_object(x) is x
     pg.barrier()
 
 
