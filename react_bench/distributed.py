@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 import torch
 import torch.distributed as dist

@@ -17,12 +17,11 @@ import torch.distributed as dist
 
 sys.path.insert(0, str(Path(__file__).parent))  # dist_cases, next to this file
 
-from dist_cases import RANK_INDICES, case, full_rank_case  # noqa: E402
+from dist_cases import RANK_INDICES, case, full_rank_case
 
-from react_bench import distributed as pg  # noqa: E402
-from react_bench.errors import BadInputError  # noqa: E402
-from react_bench.metrics import ReactMetrics, evaluate  # noqa: E402
-from react_bench.metrics import frdist  # noqa: E402
+from react_bench import distributed as pg
+from react_bench.errors import BadInputError
+from react_bench.metrics import ReactMetrics, evaluate, frdist
 
 COLLECTIVES = ("all_gather", "all_gather_object", "all_gather_into_tensor", "all_reduce", "broadcast",
                "broadcast_object_list", "gather", "gather_object", "scatter", "all_to_all", "reduce",

@@ -126,5 +126,5 @@ def test_broadcast_object_gives_every_rank_rank_0s_value(ranks):
 
 
 def test_cases_are_valid():
-    preds, targets, speaker, a = case()
+    preds, targets, _, a = case()
     assert preds.shape == (N, G, T, 25) and targets.shape == (M, T, 25) and a.sum(axis=1).min() >= 1
