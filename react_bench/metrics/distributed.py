@@ -121,15 +121,14 @@ def evaluate_shard(
         if spec.name == "FRRea" and not rea:
             return None
         with timer(spec.name):  # timed on every rank, empty or not, so every rank has the same keys
-            if spec.name == "FRDvs":
-                return _fr_dvs(inputs, num_speakers)
-            if spec.name == "FRRea":
-                return _fr_rea(inputs)
-            if not spec.per_speaker:  # pragma: no cover - a new set-level entry in the metric table
-                raise NotImplementedError(
-                    f"metric {spec.name!r} is not per-speaker; give it a collective kernel in "
-                    f"react_bench/metrics/distributed.py before scoring it on several processes."
-                )
+            if spec.across_speakers:
+                collective = _COLLECTIVE_KERNELS.get(spec.name)
+                if collective is None:  # pragma: no cover - a new entry of the metric table
+                    raise NotImplementedError(
+                        f"metric {spec.name!r} compares speakers with each other (across_speakers); give it a "
+                        f"collective kernel in react_bench/metrics/distributed.py before scoring it on several processes."
+                    )
+                return collective(inputs, num_speakers)
             if inputs.preds.shape[0] == 0:
                 return inputs.preds.new_zeros(0)
             return spec.kernel(inputs, protocol)
@@ -142,6 +141,14 @@ def evaluate_shard(
     seconds = {name: float(s) for name, s in zip(names, slowest)}
     return build_result(inputs, specs, values, protocol=protocol, space=frrea_space(specs, rea, rea_features),
                         seconds=seconds, num_speakers=num_speakers, per_speaker=per_speaker)
+
+
+_COLLECTIVE_KERNELS = {
+    "FRDvs": lambda inputs, num_speakers: _fr_dvs(inputs, num_speakers),
+    "FRRea": lambda inputs, num_speakers: _fr_rea(inputs),
+}
+"""The metrics with ``MetricSpec.across_speakers``: their kernels on a rank's block of speakers, with
+the statistics they need from the other ranks all-reduced."""
 
 
 def _gather_per_speaker(values: dict, order: list[str], indices: torch.Tensor, num_speakers: int) -> dict:

@@ -55,6 +55,9 @@ class MetricSpec:
         backend: ``"numba"`` kernels run after the torch ones (their OpenMP threads keep spinning for
             a while and would slow the torch metrics that followed; measured 2-5x on 2 cores).
         source: the metric this one is derived from, computed first.
+        across_speakers: the kernel compares speakers with each other (FRDvs, FRRea), so a block of
+            speakers alone does not give its values: scale-out computes it from all-reduced statistics
+            (``react_bench.metrics.distributed``).
     """
 
     name: str
@@ -66,6 +69,7 @@ class MetricSpec:
     protocols: tuple[str, ...] = PROTOCOLS
     backend: str = "torch"
     source: str | None = None
+    across_speakers: bool = False
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:  # pragma: no cover - a table entry, not user input
@@ -90,10 +94,11 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("FRDiv", "higher", "[0, inf)", lambda x, protocol: _fr_div_per_speaker(x.preds)),
     MetricSpec("FRVar", "higher", "[0, inf)", lambda x, protocol: _fr_var_per_speaker(x.preds)),
     MetricSpec("FRDvs", "higher", "[0, inf)",
-               lambda x, protocol: _fr_dvs_per_speaker(x.preds) if x.preds.shape[0] >= 2 else None),
+               lambda x, protocol: _fr_dvs_per_speaker(x.preds) if x.preds.shape[0] >= 2 else None,
+               across_speakers=True),
     MetricSpec("FRSyn", "lower", "[0, 49]", _fr_syn),
     MetricSpec("FRRea", "lower", "[0, inf)", lambda x, protocol: _fr_rea(x.preds[:, 0], x.targets),
-               per_speaker=False),
+               per_speaker=False, across_speakers=True),
     MetricSpec("FREnergy", "lower", "[0, inf)",
                lambda x, protocol: _fr_energy_per_speaker(x.preds, x.targets, x.appropriate), official=False),
     MetricSpec("FRCorr_per_gen", "higher", "[-1, 1]", lambda frcorr, x: frcorr / x.preds.shape[1],
