@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 
-from react_bench.constants import NUM_GENERATIONS
-
 
 def add_parser(subparsers) -> None:
-    from react_bench.runner.audit import AUDIT_CUTS, AUDIT_SPEAKERS, DEFAULT_TOLERANCE
+    from react_bench.runner.audit import AUDIT_CUTS, AUDIT_SAMPLES, AUDIT_SPEAKERS, DEFAULT_TOLERANCE
     from react_bench.submissions import ONLINE_CHUNK_FRAMES
 
     parser = subparsers.add_parser(
@@ -33,7 +31,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--cuts", type=int, default=AUDIT_CUTS, help=f"cut frames per audit (default: {AUDIT_CUTS})")
     parser.add_argument("--chunk-frames", type=int, default=ONLINE_CHUNK_FRAMES,
                         help=f"speaker frames per step (default: {ONLINE_CHUNK_FRAMES})")
-    parser.add_argument("--num-samples", type=int, default=NUM_GENERATIONS, help="reactions per speaker (default: 10)")
+    parser.add_argument("--num-samples", type=int, default=AUDIT_SAMPLES,
+                        help=f"reactions per speaker (default: {AUDIT_SAMPLES}, as in a run's audit)")
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help=f"largest change before a cut that passes (default: {DEFAULT_TOLERANCE:g})")
     parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")

@@ -26,18 +26,21 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from react_bench.constants import NUM_GENERATIONS
 from react_bench.errors import BadInputError
 from react_bench.runner.batches import SpeakerStreams, audio_sample, chunk_batch, chunk_bounds
 from react_bench.runner.generate import BatchOutput, stream_online
 from react_bench.submissions import ONLINE_CHUNK_FRAMES, SpeakerBatch, Submission
 
-__all__ = ["AUDIT_CUTS", "AUDIT_SPEAKERS", "DEFAULT_TOLERANCE", "audit_causality", "draw_cuts"]
+__all__ = ["AUDIT_CUTS", "AUDIT_SAMPLES", "AUDIT_SPEAKERS", "DEFAULT_TOLERANCE", "audit_causality", "draw_cuts"]
 
 AUDIT_SPEAKERS = 2
 """Speakers audited in every online run (one batch; small, so the audit costs a few streams)."""
 AUDIT_CUTS = 3
 """Cut frames per online run."""
+AUDIT_SAMPLES = 2
+"""Reactions per speaker in the audit streams (the run's own count when smaller): whether frame t reads a
+later speaker frame does not depend on how many samples share the stream, and the audit's cost grows with
+it (ReactDiff small: 5 streams x 10 samples took ~5 min on a loaded 2-core CPU)."""
 DEFAULT_TOLERANCE = 1e-5
 """Largest |difference| before a cut that still passes. Same seed and same shapes give bit-identical
 float32 output on CPU for a causal submission; the tolerance only absorbs reduction-order noise of
@@ -69,7 +72,7 @@ def draw_cuts(num_frames: int, chunk_frames: int, count: int, rng: np.random.Gen
 def audit_causality(
     submission: Submission, streams: SpeakerStreams, *, indices: Sequence[int] | None = None,
     cuts: Sequence[int] | None = None, num_speakers: int = AUDIT_SPEAKERS, num_cuts: int = AUDIT_CUTS,
-    seed: int = 0, chunk_frames: int = ONLINE_CHUNK_FRAMES, num_samples: int = NUM_GENERATIONS,
+    seed: int = 0, chunk_frames: int = ONLINE_CHUNK_FRAMES, num_samples: int = AUDIT_SAMPLES,
     device: torch.device | str = "cpu", tolerance: float = DEFAULT_TOLERANCE,
 ) -> dict:
     """Check that the submission's online listener frames 0..t do not change when speaker frames > t do.

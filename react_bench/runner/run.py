@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from react_bench.errors import BadInputError, MissingDataError
 from react_bench.metrics import evaluate
-from react_bench.runner.audit import audit_causality
+from react_bench.runner.audit import AUDIT_SAMPLES, audit_causality
 from react_bench.runner.batches import SpeakerStreams
 from react_bench.runner.config import DEFAULT_BATCH_SIZE, RunConfig
 from react_bench.runner.fitting import fit_or_load
@@ -153,8 +153,8 @@ def run_submission(
     audit = None
     if track == "online":
         # After generation (it re-streams a few speakers), before the results: a run records its own audit.
-        audit = audit_causality(submission, streams, seed=seed, chunk_frames=chunk_frames, num_samples=num_samples,
-                                device=torch_device)
+        audit = audit_causality(submission, streams, seed=seed, chunk_frames=chunk_frames,
+                                num_samples=min(num_samples, AUDIT_SAMPLES), device=torch_device)
         verdict = "passed" if audit["passed"] else "FAILED"
         print(f"causality audit {verdict}: cuts {audit['cuts']}, speakers {audit['speakers']}, largest change "
               f"before a cut {audit['max_abs_diff_before_cut']:.3g} (tolerance {audit['tolerance']:g})", file=sys.stderr)

@@ -7,8 +7,15 @@ returns ``num_samples`` reactions per clip, ``(B, S, T, 25)``.
 
 Online track: the runner calls :meth:`Submission.reset` once per batch, then feeds the
 speaker stream chunk by chunk to :meth:`Submission.step`, which must return the listener
-frames of that chunk. The runner never hands a submission a future speaker frame, so
-causality is enforced by construction, not by trust.
+frames of that chunk. Chunks hold ``chunk_frames`` frames (``--chunk-frames``, default
+:data:`ONLINE_CHUNK_FRAMES` = 50; 1 allowed; the last chunk may be shorter).
+
+The online contract: listener frame t may depend on speaker input frames 0..t only (emotion,
+3DMM, audio, features), plus the submission's own earlier output and the run's seeded generator.
+The runner enforces it between chunks (it never hands over a later chunk) but cannot inside one:
+a chunk ``s .. s + 49`` arrives whole, and frame ``s`` must not use frames ``s + 1 ..``. The
+causality audit (:mod:`react_bench.runner.audit`, run at the end of every online run) checks that
+part: it replaces every speaker input after a random cut frame and compares the frames before it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data.features.base import FeatureRequest, FeatureSpec
 
 ONLINE_CHUNK_FRAMES = 2 * FPS
-"""The online track streams the speaker in 2 s chunks (50 frames)."""
+"""The online track's default chunk: 2 s (50 frames) of speaker per ``step`` (``--chunk-frames`` changes it)."""
 
 
 @dataclass
@@ -152,16 +159,28 @@ class Submission:
 
     # --- online track ----------------------------------------------------------
     def reset(self, batch_size: int, *, num_samples: int = 10, generator: torch.Generator) -> None:
-        """Start new streams. The default keeps the speaker prefix seen so far."""
+        """Start ``batch_size`` new streams; ``generator`` is the only source of randomness allowed.
+
+        Called once per batch by the runner, and again by the causality audit, which streams the same
+        speakers several times with identically seeded generators and expects the same frames up to
+        each cut: keep no state across ``reset`` calls that changes the output. The default keeps the
+        speaker prefix seen so far.
+        """
         self._stream: list[SpeakerBatch] = []
         self._stream_samples = num_samples
         self._stream_generator = generator
 
     def step(self, chunk: SpeakerBatch) -> Reactions | torch.Tensor:
-        """Listener frames for ``chunk``, ``(B, S, t, 25)``, from speaker frames up to its end.
+        """Listener frames for ``chunk``, ``(B, S, t, 25)`` (or :class:`Reactions`), in stream order.
+
+        ``chunk`` holds speaker frames ``chunk.start_frame .. + t`` (any ``t >= 1``). Output frame
+        ``start_frame + j`` may read speaker frames up to ``start_frame + j`` only, never the rest
+        of the chunk (the online contract, see the module docstring).
 
         The default runs :meth:`generate` on the speaker prefix received so far and keeps its
-        last ``t`` frames: causal, because the runner has not handed over any later frame.
+        last ``t`` frames: that is causal only if :meth:`generate` itself is (its frame j reads
+        no later speaker frame, and its random draws for frame j do not depend on the prefix
+        length); the causality audit tells.
         """
         self._stream.append(chunk)
         prefix = _concat_batches(self._stream)
