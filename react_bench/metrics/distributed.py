@@ -35,8 +35,8 @@ import torch
 from react_bench import distributed as pg
 from react_bench.errors import BadInputError
 from react_bench.metrics.checks import MetricInputs
-from react_bench.metrics.evaluate import _Timer, build_result, frrea_space, run_kernels
-from react_bench.metrics.frechet import frechet_distance, frechet_from_stats, gaussian_stats
+from react_bench.metrics.evaluate import _Timer, build_result, compute_metric, frrea_space, run_kernels
+from react_bench.metrics.frechet import frechet_from_stats, gaussian_stats
 from react_bench.metrics.realism import reaction_window_features
 from react_bench.metrics.spec import MetricSpec
 
@@ -111,27 +111,22 @@ def evaluate_shard(
     """
     timer = _Timer(inputs.device)
 
+    def block_kernel(spec: MetricSpec):
+        if spec.across_speakers:
+            collective = _COLLECTIVE_KERNELS.get(spec.name)
+            if collective is None:  # pragma: no cover - a new entry of the metric table
+                raise NotImplementedError(
+                    f"metric {spec.name!r} compares speakers with each other (across_speakers); give it a "
+                    f"collective kernel in react_bench/metrics/distributed.py before scoring it on several processes."
+                )
+            return collective(inputs, num_speakers)
+        if inputs.preds.shape[0] == 0:
+            return inputs.preds.new_zeros(0)
+        return spec.kernel(inputs, protocol)
+
     def compute(spec: MetricSpec, values: dict):
-        if spec.source is not None:  # derived row by row from its source's local values (FRCorr / G)
-            source = values[spec.source]
-            return None if source is None else spec.kernel(source, inputs)
-        if spec.name == "FRRea" and rea_features is not None:
-            with timer(spec.name):
-                return frechet_distance(rea_features[0], rea_features[1], device=inputs.device)
-        if spec.name == "FRRea" and not rea:
-            return None
-        with timer(spec.name):  # timed on every rank, empty or not, so every rank has the same keys
-            if spec.across_speakers:
-                collective = _COLLECTIVE_KERNELS.get(spec.name)
-                if collective is None:  # pragma: no cover - a new entry of the metric table
-                    raise NotImplementedError(
-                        f"metric {spec.name!r} compares speakers with each other (across_speakers); give it a "
-                        f"collective kernel in react_bench/metrics/distributed.py before scoring it on several processes."
-                    )
-                return collective(inputs, num_speakers)
-            if inputs.preds.shape[0] == 0:
-                return inputs.preds.new_zeros(0)
-            return spec.kernel(inputs, protocol)
+        # timed on every rank, empty or not, so every rank has the same keys
+        return compute_metric(spec, inputs, protocol, values, timer, rea, rea_features, kernel=block_kernel)
 
     with _numba_threads_per_rank():
         values = run_kernels(inputs, specs, compute, cpu_threads=cpu_threads)

@@ -134,7 +134,7 @@ def evaluate_checked(
     timer = _Timer(inputs.device)
 
     def compute(spec: MetricSpec, values: dict):
-        return _compute(spec, inputs, protocol, values, timer, rea, rea_features)
+        return compute_metric(spec, inputs, protocol, values, timer, rea, rea_features)
 
     values = run_kernels(inputs, specs, compute, cpu_threads=cpu_threads)
     return build_result(inputs, specs, values, protocol=protocol, space=frrea_space(specs, rea, rea_features),
@@ -206,8 +206,11 @@ def selected_specs(protocol: str, metrics: tuple[str, ...] | None) -> list[Metri
     return [spec for spec in reported if spec.name in wanted]
 
 
-def _compute(spec: MetricSpec, inputs: MetricInputs, protocol: str, values: dict, timer, rea: bool, rea_features):
-    """One metric's value: its kernel on the validated inputs (FRRea honours ``rea`` / ``rea_features``)."""
+def compute_metric(spec: MetricSpec, inputs: MetricInputs, protocol: str, values: dict, timer, rea: bool,
+                   rea_features, kernel=None):
+    """One metric's value on the validated inputs: a derived metric from its source's value, FRRea as
+    ``rea`` / ``rea_features`` say, anything else ``kernel(spec)`` (default: the spec's own kernel),
+    timed. The scale-out path passes its collective kernels here."""
     if spec.source is not None:
         source = values[spec.source]
         return None if source is None else spec.kernel(source, inputs)
@@ -217,7 +220,7 @@ def _compute(spec: MetricSpec, inputs: MetricInputs, protocol: str, values: dict
     if spec.name == "FRRea" and not rea:
         return None
     with timer(spec.name):
-        return spec.kernel(inputs, protocol)
+        return kernel(spec) if kernel is not None else spec.kernel(inputs, protocol)
 
 
 def _scalar(value: Any) -> float | None:
