@@ -73,6 +73,7 @@ from react_bench.data.io import (
     split_file,
     to_mono_16k,
 )
+from react_bench.data.synth.generate import MARKER_FILE  # the same marker in both layouts
 from react_bench.errors import BadInputError, MissingDataError
 from react_bench.utils import sha256_array, sha256_files
 
@@ -99,8 +100,6 @@ EEG_COLUMNS = (
 )
 """``DEFAULT_EEG_TARGET_COLS`` of the 2026 loaders; the first four are raw channels, divided by 1000."""
 EEG_RAW_SCALE = 1000.0
-MARKER_FILE = "synthetic.json"
-"""Same marker as the REACT2024 synthetic generator writes (react_bench.data.synth.generate)."""
 
 
 def detect_layout(root: str | os.PathLike) -> str:
