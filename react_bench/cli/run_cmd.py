@@ -56,15 +56,25 @@ def parse_options(pairs: list[str]) -> dict:
 
 
 def _run(args) -> int:
+    from react_bench import distributed as pg
     from react_bench.metrics.spec import ARROWS
     from react_bench.results import RESULTS_FILE, read_results
     from react_bench.runner import run_submission
 
-    path = run_submission(
-        args.name, track=args.track, data=args.data, split=args.split, seed=args.seed, device=args.device,
-        out=args.out, protocol=args.protocol, num_samples=args.num_samples, batch_size=args.batch_size,
-        chunk_frames=args.chunk_frames, submission_config=parse_options(args.set), progress=not args.quiet,
-    )
+    # Under torchrun: one process per rank shares the batches and the scoring (see run_submission).
+    started = pg.init_from_env(args.device)
+    me = pg.rank()
+    try:
+        path = run_submission(
+            args.name, track=args.track, data=args.data, split=args.split, seed=args.seed, device=args.device,
+            out=args.out, protocol=args.protocol, num_samples=args.num_samples, batch_size=args.batch_size,
+            chunk_frames=args.chunk_frames, submission_config=parse_options(args.set), progress=not args.quiet,
+        )
+    finally:
+        if started:
+            torch_distributed_shutdown()
+    if me != 0:
+        return 0  # rank 0 prints and refreshes the leaderboard
     results = read_results(path / RESULTS_FILE)
     for metric, entry in results["metrics"].items():
         print(f"{metric:8s} {ARROWS[entry['direction']]} {entry['value']:.4f}")
@@ -80,6 +90,13 @@ def _run(args) -> int:
     print(path / RESULTS_FILE)
     _refresh_leaderboard(args)
     return 0
+
+
+def torch_distributed_shutdown() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _refresh_leaderboard(args) -> None:

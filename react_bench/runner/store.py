@@ -110,11 +110,15 @@ class RunStore:
             return f"does not load: {error}"
         return None
 
-    def write_shard(self, index: int, output: BatchOutput, *, marker: dict) -> None:
-        """Save one finished batch atomically (creating the folder and its marker on the first one)."""
+    def start(self, marker: dict) -> None:
+        """Create the folder and its marker now (a run shared by several processes starts it once)."""
         if not (self.path / MARKER).exists():
             self.path.mkdir(parents=True, exist_ok=True)
             atomic_write_json(self.path / MARKER, {"resume_key": self.resume_key, **marker})
+
+    def write_shard(self, index: int, output: BatchOutput, *, marker: dict) -> None:
+        """Save one finished batch atomically (creating the folder and its marker on the first one)."""
+        self.start(marker)
         arrays = {
             "emotion": output.emotion,
             "seconds": np.float64(output.seconds),
