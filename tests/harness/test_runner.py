@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from harness_helpers import fake_evaluate
 from react_bench.data import ReactDataset
@@ -31,7 +30,8 @@ def test_run_writes_predictions_and_a_complete_record(synthetic_root, tmp_path):
     results = json.loads((path / "results.json").read_text())
     assert results["metrics"]["FRDist"]["direction"] == "lower"
     assert len(results["per_speaker"]["FRDist"]) == len(dataset)
-    assert results["dataset"]["fingerprint"] == dataset.fingerprint
+    assert results["dataset"]["fingerprint"] == dataset.scoring_fingerprint
+    assert results["dataset"]["data_fingerprint"] == dataset.fingerprint
     assert results["dataset"]["appropriateness_sha256"] == dataset.appropriateness_sha256
     assert results["config"]["seed"] == 0 and results["config"]["batch_size"] == 4
     assert results["seeds"]["batch_seeds"] == [batch_seed(0, 0), batch_seed(0, 1)]
