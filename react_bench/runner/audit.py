@@ -40,7 +40,7 @@ AUDIT_CUTS = 3
 AUDIT_SAMPLES = 2
 """Reactions per speaker in the audit streams (the run's own count when smaller): whether frame t reads a
 later speaker frame does not depend on how many samples share the stream, and the audit's cost grows with
-it (ReactDiff small: 5 streams x 10 samples took ~5 min on a loaded 2-core CPU)."""
+it (ReactDiff small, 2 speakers on a loaded 2-core CPU: ~5 min with 10 samples, 7 s with 2)."""
 DEFAULT_TOLERANCE = 1e-5
 """Largest |difference| before a cut that still passes. Same seed and same shapes give bit-identical
 float32 output on CPU for a causal submission; the tolerance only absorbs reduction-order noise of
