@@ -16,7 +16,8 @@ def describe(cls: type[Submission]) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def online_timing(latencies: list[list[float]], *, num_frames: int, batch_size: int) -> dict:
+def online_timing(latencies: list[list[float]], *, num_frames: int, batch_size: int,
+                  chunk_frames: int = ONLINE_CHUNK_FRAMES) -> dict:
     """Latency per window and real-time factor from each batch's per-window seconds.
 
     The B streams of a batch share each ``step`` call, so a batch covers ``num_frames / FPS``
@@ -26,7 +27,7 @@ def online_timing(latencies: list[list[float]], *, num_frames: int, batch_size: 
     flat = np.asarray([s for batch in latencies for s in batch], dtype=np.float64)
     stream_seconds = len(latencies) * num_frames / FPS
     return {
-        "chunk_frames": ONLINE_CHUNK_FRAMES,
+        "chunk_frames": chunk_frames,
         "windows": int(flat.size),
         "streams_per_window": batch_size,
         "latency_ms": {
