@@ -217,13 +217,20 @@ class ReactDataset:
         """Where the matrix comes from: ``"official-file"`` (a shipped ``neighbour_emotion_<split>.npy``),
         ``"official-built"`` (built from ``data_indices.csv`` and the all-data matrix as the official
         ``matrix_split.py`` does), ``"extra-reactions"`` (the synthetic set's own listeners and extra true
-        reactions) or ``"rule"`` (react-bench's rule; not comparable with official numbers)."""
-        return "extra-reactions" if self.has_extra_reactions else appropriateness_source(self.root, self.split)
+        reactions) or ``"rule"`` (react-bench's rule; not comparable with official numbers), in that
+        order of precedence after the official files."""
+        official = appropriateness_source(self.root, self.split)
+        return "extra-reactions" if official == "rule" and self._extras_on_disk else official
+
+    @property
+    def _extras_on_disk(self) -> bool:
+        return self.is_synthetic and (self.root / self.split / EXTRA_REACTIONS_DIR).is_dir()
 
     @property
     def has_extra_reactions(self) -> bool:
-        """True when this split of a synthetic set stores extra true reactions (see the module docstring)."""
-        return self.is_synthetic and (self.root / self.split / EXTRA_REACTIONS_DIR).is_dir()
+        """True when the targets include the extra true reactions of a synthetic split (module docstring);
+        an official matrix file, when present, takes precedence (then M = N)."""
+        return self.appropriateness_source == "extra-reactions"
 
     def targets(self) -> np.ndarray:
         """``(M, T, 25)`` float32: the reactions generations are scored against (module docstring)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import shutil
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -66,8 +68,20 @@ def test_clip_paths_must_come_in_pairs():
         build_appropriateness(emotion, speaker_clips=["a"], listener_clips=["b"])
 
 
-def test_dataset_matrix(synthetic_root):
+def test_synthetic_matrix_marks_own_listener_and_extra_reactions(synthetic_root):
     ds = ReactDataset(synthetic_root, "val")
+    n, matrix = len(ds), ds.appropriateness()
+    r = (matrix.shape[1] - n) // n
+    assert ds.appropriateness_source == "extra-reactions" and r >= 1 and matrix.shape == (n, n * (1 + r))
+    assert len(ds.targets()) == matrix.shape[1]
+    for k in range(n):
+        assert set(np.flatnonzero(matrix[k])) == {k, *range(n + k * r, n + (k + 1) * r)}
+
+
+def test_dataset_matrix(corruptible_root):
+    shutil.rmtree(corruptible_root / "val" / "Extra_reactions")  # without extras: the rule
+    ds = ReactDataset(corruptible_root, "val")
+    assert ds.appropriateness_source == "rule"
     matrix = ds.appropriateness()
     assert matrix.shape == (len(ds), len(ds)) and matrix.dtype == np.uint8
     assert (np.diag(matrix) == 1).all()
