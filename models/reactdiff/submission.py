@@ -47,13 +47,18 @@ class _ReactDiffBase(Submission):
         return self.model_config.feature_specs
 
     # --- training, checkpoints --------------------------------------------------------------
-    def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
+    def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0,
+            distributed: bool = False) -> None:
+        """``distributed``: every rank of the torchrun process group calls ``fit`` and they train one
+        model with DistributedDataParallel (``models/reactdiff/train.py``); the ranks end with the same
+        weights. The runner passes it from ``fit_or_load(collective=True)`` (``react-bench train``)."""
         # fresh weights drawn from the seed, so a fit never depends on the caller's global RNG state
+        # (the same initial weights on every rank, too)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.model = ReactDiff(self.model_config).to(self.device)
         with _threads(self.model_config.num_threads):
-            fit_model(self.model, train, val, seed=seed, device=self.device)
+            fit_model(self.model, train, val, seed=seed, device=self.device, distributed=distributed)
         self.model.eval()
 
     def fit_config(self) -> dict:

@@ -4,6 +4,14 @@ AdamW (betas 0.9/0.999, weight decay 5e-4), an EMA of the weights (used for vali
 for sampling), model selection on the validation split only: after each epoch the EMA snapshot
 with the lowest validation loss is kept (validation noise is drawn from a fixed generator, so
 losses of different epochs are comparable).
+
+Data parallel (``distributed=True`` inside a torchrun process group, :mod:`react_bench.distributed`):
+every rank holds the whole training set and draws the same permutation, crops, timesteps and noise
+from the same seeded generator; each step's global batch (the single-process batch size) is split
+``idx[rank::world]``, and DistributedDataParallel averages the gradients, with each rank's loss
+scaled by ``len(local) * world / len(idx)`` so that the average is the single-process gradient even
+for a ragged last batch. Gradient clipping, AdamW, the EMA and the epoch decisions (the time cap, the
+best validation snapshot) then come out identical on every rank.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
+from react_bench import distributed as pg
 from react_bench.errors import BadInputError
 
 from .encoder import SPEAKER_EMOTION, stream_dims
@@ -23,6 +33,11 @@ from .model import ReactDiff, condition_windows
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
+
+
+_DROPOUT_SEED_STRIDE = 1_000_003
+"""Rank r seeds its dropout RNG with ``seed + r * stride`` (a prime, so ranks' seeds do not collide with
+the nearby seeds of other fits)."""
 
 
 def load_streams(ds: "ReactDataset", role: str, model: ReactDiff) -> dict[str, torch.Tensor]:
@@ -72,30 +87,136 @@ class EMA:
                 ema.copy_(cur)
 
 
-def reconstruction_loss(model: ReactDiff, streams, emotion, threedmm) -> torch.Tensor:
-    """Stage 1 loss (paper): ``10 * MSE(3DMM) + 10 * L1(emotion)``."""
-    pred_emotion, pred_3dmm = model.decoder(model.encoder(streams))
+class Autoencoder(nn.Module):
+    """Stage 1's trained path, encoder then decoder, as one module (what DDP wraps).
+
+    ``{name: (B, T, D)}`` -> ``(emotion (B, T, 25), threedmm (B, T, 58))``.
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def forward(self, streams: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.decoder(self.encoder(streams))
+
+
+def reconstruction_loss(model: ReactDiff | nn.Module, streams, emotion, threedmm) -> torch.Tensor:
+    """Stage 1 loss (paper): ``10 * MSE(3DMM) + 10 * L1(emotion)``; ``model`` a ReactDiff or an
+    :class:`Autoencoder` (plain or in DDP)."""
+    autoencoder = Autoencoder(model.encoder, model.decoder) if isinstance(model, ReactDiff) else model
+    pred_emotion, pred_3dmm = autoencoder(streams)
     return 10 * nn.functional.mse_loss(pred_3dmm, threedmm) + 10 * (pred_emotion - emotion).abs().mean()
 
 
+def diffusion_loss(model: ReactDiff, unet, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator,
+                   rows=slice(None)) -> torch.Tensor:
+    """:meth:`ReactDiff.diffusion_loss` on the windows ``rows`` of a global batch ``x0 (N, L, F)``,
+    ``cond (N, 2L, F)``, through ``unet`` (``model.unet``, or it in DDP).
+
+    Timesteps and noise are drawn for all N windows, in the order and shapes of
+    ``ReactDiff.diffusion_loss`` (so ``rows=slice(None)`` gives exactly its loss, tested), and then
+    cut to ``rows``: every rank draws the same numbers and the generator stays in step across ranks.
+    """
+    N = x0.shape[0]
+    x0 = x0.transpose(1, 2)  # (N, F, L)
+    if not model.config.use_diffusion:  # ablation: regress x0 directly from the condition
+        x0 = x0[rows]
+        pred = unet(torch.zeros_like(x0), torch.zeros(x0.shape[0], dtype=torch.long, device=x0.device), cond[rows])
+        return (pred - x0).abs().mean()
+    t = torch.randint(0, model.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
+    eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
+    t, eps, x0 = t[rows], eps[rows], x0[rows]
+    x_t = model.scheduler.add_noise(x0, eps, t)
+    return (unet(x_t, t, cond[rows]) - eps).abs().mean()
+
+
+class _DataParallel:
+    """This rank's share of each global batch, and the collectives of the epoch decisions.
+
+    Without ``distributed`` (or without a process group) it is the identity: one process trains
+    exactly as before (no DDP, no loss scaling, no collectives).
+    """
+
+    def __init__(self, distributed: bool) -> None:
+        self.on = distributed and pg.is_distributed()
+        self.rank, self.world = (pg.rank(), pg.world_size()) if self.on else (0, 1)
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        # All parameters take part in every step (find_unused_parameters off: no extra graph walk).
+        # Buffers (the input statistics) are equal on every rank already, so none are broadcast.
+        return DistributedDataParallel(module, broadcast_buffers=False) if self.on else module
+
+    def split(self, idx: torch.Tensor) -> tuple[torch.Tensor, float]:
+        """``(local, scale)``: this rank's rows of the global batch ``idx`` ``(n,)`` and its loss factor.
+
+        DDP averages the ranks' gradients of their local mean losses; scaling rank r's loss by
+        ``n_r * world / n`` makes that average the gradient of the global mean loss. A rank left with
+        no rows (a last batch smaller than the world) still has to join the gradient all-reduce: it
+        runs one row with scale 0.
+        """
+        if not self.on:
+            return idx, 1.0
+        local = idx[self.rank::self.world]
+        scale = len(local) * self.world / len(idx)
+        return (local if len(local) else idx[:1]), scale
+
+    def mean_loss(self, scaled: torch.Tensor) -> float:
+        """The global batch's loss from each rank's scaled local loss (identical on every rank)."""
+        if not self.on:
+            return float(scaled.detach())
+        return float(pg.all_reduce(scaled.detach().reshape(1))) / self.world
+
+    def any(self, flag: bool) -> bool:
+        """True on every rank when ``flag`` is true on some rank (a wall-clock cap hit on one rank)."""
+        if not self.on:
+            return flag
+        return bool(pg.all_reduce(torch.tensor([int(flag)]), op="max"))
+
+    def agree(self, value: float) -> float:
+        """Rank 0's ``value`` on every rank, so that a choice made from it is the same everywhere."""
+        return pg.broadcast_object(value) if self.on else value
+
+
+def _scaled(loss: torch.Tensor, scale: float) -> torch.Tensor:
+    # scale is exactly 1 in one process and for even shares: leave the graph untouched then
+    return loss if scale == 1.0 else loss * scale
+
+
 def fit(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
-        device: torch.device | str = "cpu", log=print) -> ReactDiff:
-    """Train both stages in place; returns the EMA model (selected on ``val``) to sample with."""
+        device: torch.device | str = "cpu", log=print, distributed: bool = False) -> ReactDiff:
+    """Train both stages in place; returns the EMA model (selected on ``val``) to sample with.
+
+    ``distributed``: train data-parallel with the other ranks of the process group (every rank calls
+    ``fit`` with the same arguments; see the module docstring); only rank 0 logs. Ignored without a
+    process group.
+    """
+    if distributed and pg.rank() != 0:
+        log = _quiet
     start = time.perf_counter()
     budget = model.config.max_train_seconds
-    fit_autoencoder(model, train, val, seed=seed, device=device, log=log,
+    fit_autoencoder(model, train, val, seed=seed, device=device, log=log, distributed=distributed,
                     max_seconds=None if budget is None else 0.4 * budget)
-    fit_diffusion(model, train, val, seed=seed, device=device, log=log,
+    fit_diffusion(model, train, val, seed=seed, device=device, log=log, distributed=distributed,
                   max_seconds=None if budget is None else budget - (time.perf_counter() - start))
     log(f"trained in {time.perf_counter() - start:.0f} s")
     return model.eval()
 
 
+def _quiet(*args, **kwargs) -> None:
+    pass
+
+
 def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
-                    device: torch.device | str = "cpu", log=print, max_seconds: float | None = None) -> None:
-    """Stage 1: MMT + decoder reconstruct the listener's own reaction; sets the input and latent statistics."""
+                    device: torch.device | str = "cpu", log=print, max_seconds: float | None = None,
+                    distributed: bool = False) -> None:
+    """Stage 1: MMT + decoder reconstruct the listener's own reaction; sets the input and latent statistics
+    (from the whole training split, on every rank when ``distributed``)."""
     c = model.config
-    torch.manual_seed(seed)
+    dp = _DataParallel(distributed)
+    # The global RNG only drives dropout: ranks hold different rows, so each gets its own masks (rank 0's
+    # seed is the single-process one). Batches, crops and noise come from `gen`, the same on every rank.
+    torch.manual_seed(seed + _DROPOUT_SEED_STRIDE * dp.rank)
     gen = torch.Generator().manual_seed(seed)
     L = c.window
     start = time.perf_counter()
@@ -110,6 +231,7 @@ def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset 
     params = list(model.encoder.parameters()) + list(model.decoder.parameters())
     opt = torch.optim.AdamW(params, lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
     ema = EMA(model, c.ema_decay)
+    autoencoder = dp.wrap(Autoencoder(model.encoder, model.decoder))
     best, best_state = float("inf"), None
     N = emotion.shape[0]
     crop = min(c.crop_windows * L, T)
@@ -117,18 +239,23 @@ def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset 
         model.train()
         for idx in torch.randperm(N, generator=gen).split(c.batch_size):
             s = int(torch.randint(0, T // L - crop // L + 1, (1,), generator=gen)) * L
-            batch = {n: x[idx, s:s + crop].to(device) for n, x in streams.items()}
-            loss = reconstruction_loss(model, batch, emotion[idx, s:s + crop].to(device), threedmm[idx, s:s + crop].to(device))
+            local, scale = dp.split(idx)
+            batch = {n: x[local, s:s + crop].to(device) for n, x in streams.items()}
+            loss = _scaled(reconstruction_loss(autoencoder, batch, emotion[local, s:s + crop].to(device),
+                                               threedmm[local, s:s + crop].to(device)), scale)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # under DDP this returns once the gradients are averaged over the ranks
             nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             ema.update(model)
-        score = _val_stage1(ema.module, val_data, T, device) if val_data else float(loss)
+        train_loss = dp.mean_loss(loss)
+        # every rank computes the same validation loss from the same EMA; rank 0's is taken all the same,
+        # so that the snapshot kept can never differ between ranks
+        score = dp.agree(_val_stage1(ema.module, val_data, T, device) if val_data else train_loss)
         if score < best:
             best, best_state = score, copy.deepcopy(ema.module.state_dict())
-        log(f"stage 1 epoch {epoch + 1}: train {loss.item():.4f} val {score:.4f}")
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+        log(f"stage 1 epoch {epoch + 1}: train {train_loss:.4f} val {score:.4f}")
+        if dp.any(max_seconds is not None and time.perf_counter() - start > max_seconds):
             break
     model.load_state_dict(best_state)
 
@@ -140,14 +267,18 @@ def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset 
 
 
 def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", *, seed: int = 0,
-                  device: torch.device | str = "cpu", log=print, max_seconds: float | None = None) -> None:
+                  device: torch.device | str = "cpu", log=print, max_seconds: float | None = None,
+                  distributed: bool = False) -> None:
     """Stage 2 (MMT and decoder frozen): the UNet learns eps on listener latents given speaker latents.
 
     With ``cond_drop_prob > 0`` a random share of the windows sees the null condition (zeros: the
     mean latent), so the same network also predicts unconditional eps (classifier-free guidance).
+    ``distributed``: data-parallel over the process group (the UNet in DDP during the epochs only, so
+    the EMA and the checkpoint see the plain module).
     """
     c = model.config
-    torch.manual_seed(seed + 1)
+    dp = _DataParallel(distributed)
+    torch.manual_seed(seed + 1 + _DROPOUT_SEED_STRIDE * dp.rank)  # dropout only, as in stage 1
     gen = torch.Generator().manual_seed(seed + 1)
     L = c.window
     start = time.perf_counter()
@@ -164,6 +295,7 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     opt = torch.optim.AdamW(model.unet.parameters(), lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
     ema = EMA(model, c.ema_decay)
     best, best_state = float("inf"), copy.deepcopy(model.state_dict())
+    unet = dp.wrap(model.unet)
     for epoch in range(c.stage2_epochs):
         model.unet.train()
         for idx in torch.randperm(x0.shape[0], generator=gen).split(c.stage2_batch_size):
@@ -171,23 +303,27 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
             if c.cond_drop_prob > 0:
                 keep = torch.rand(len(idx), generator=gen) >= c.cond_drop_prob
                 batch_cond = batch_cond * keep[:, None, None]
-            loss = model.diffusion_loss(x0[idx], batch_cond, gen)
+            # noise and timesteps of the whole global batch on every rank, this rank's rows used
+            rows, scale = dp.split(torch.arange(len(idx)))
+            loss = _scaled(diffusion_loss(model, unet, x0[idx], batch_cond, gen, rows), scale)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.unet.parameters(), 1.0)
             opt.step()
             ema.update(model)
-        last = epoch + 1 == c.stage2_epochs or (max_seconds is not None and time.perf_counter() - start > max_seconds)
+        last = dp.any(epoch + 1 == c.stage2_epochs
+                      or (max_seconds is not None and time.perf_counter() - start > max_seconds))
         if val is not None and (epoch % 5 == 4 or last):
             with torch.no_grad():
-                score = float(ema.module.diffusion_loss(vx0, vcond, torch.Generator().manual_seed(1234)))
+                score = dp.agree(float(ema.module.diffusion_loss(vx0, vcond, torch.Generator().manual_seed(1234))))
             if score < best:
                 best, best_state = score, copy.deepcopy(ema.module.state_dict())
-            log(f"stage 2 epoch {epoch + 1}: train {loss.item():.4f} val {score:.4f}")
+            log(f"stage 2 epoch {epoch + 1}: train {dp.mean_loss(loss):.4f} val {score:.4f}")
         elif val is None:
             best_state = copy.deepcopy(ema.module.state_dict())
         if last:
             break
+    del unet  # unwrapped: the DDP wrapper (and its gradient hooks) goes, model.unet stays
     model.load_state_dict(best_state)
     model.eval()
 
