@@ -5,6 +5,15 @@ val, through the runner's fit-or-load cache: the checkpoint lands where ``react-
 it (``<out>/<name>/checkpoints/``, keyed by the training data, the effective configuration and the
 seed), so a later ``react-bench run NAME`` with the same options loads it instead of fitting again.
 A checkpoint stores its options and config, so ``load_checkpoint(path)`` rebuilds the submission.
+
+On several processes (one machine, K CPU processes with gloo or K GPUs with NCCL)::
+
+    torchrun --nproc-per-node K -m react_bench.cli.main train reactdiff --device cuda --out runs
+
+every rank fits (ReactDiff: DistributedDataParallel, each rank 1/K of every batch, the global batch
+size unchanged), rank 0 alone prints and saves the one checkpoint, and the cache key does not
+depend on K, so ``react-bench run reactdiff`` with the same options loads it. A submission whose
+``fit`` has no ``distributed`` option (ridge) is fitted by rank 0 alone.
 """
 
 from __future__ import annotations
@@ -26,6 +35,20 @@ def add_parser(subparsers) -> None:
 
 
 def _train(args) -> int:
+    import torch.distributed as dist
+
+    from react_bench import distributed as pg
+
+    started = pg.init_from_env(args.device)  # under torchrun: the process group (NCCL on CUDA, gloo on the CPU)
+    try:
+        return _fit(args)
+    finally:
+        if started:
+            dist.destroy_process_group()
+
+
+def _fit(args) -> int:
+    from react_bench import distributed as pg
     from react_bench.cli.run_cmd import parse_options
     from react_bench.errors import BadInputError
     from react_bench.runner.fitting import fit_or_load
@@ -40,7 +63,9 @@ def _train(args) -> int:
         options["preset"] = args.config
     root = resolve_data_root(args.data)
     submission = cls(device=args.device, **options)
-    record = fit_or_load(submission, root=root, out=Path(args.out), seed=args.seed, open_split=open_split)
-    verb = "loaded the cached" if record.get("loaded") else "saved"
-    print(f"{verb} checkpoint {record['checkpoint']}")
+    record = fit_or_load(submission, root=root, out=Path(args.out), seed=args.seed, open_split=open_split,
+                         collective=True)
+    if pg.rank() == 0:
+        verb = "loaded the cached" if record.get("loaded") else "saved"
+        print(f"{verb} checkpoint {record['checkpoint']}")
     return 0
