@@ -70,7 +70,29 @@ class ReactSample:
     listener_3dmm: np.ndarray
 
 
-class ReactDataset:
+class SplitIdentity:
+    """What both layouts' split readers (``ReactDataset``, ``MarsDataset``) say the same way: whether
+    the data is synthetic, the generator's record, and sample-index checks. Needs ``root`` and ``__len__``."""
+
+    root: Path
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the dataset was written by ``react-bench data synth`` (it has ``synthetic.json``)."""
+        return (self.root / MARKER_FILE).is_file()
+
+    @property
+    def synthetic_config(self) -> dict | None:
+        """The generator's record in ``synthetic.json`` (config, seed, version), or None for real data."""
+        return json.loads((self.root / MARKER_FILE).read_text()) if self.is_synthetic else None
+
+    def _check_index(self, k: int) -> int:
+        if not -len(self) <= k < len(self):
+            raise IndexError(f"sample index {k} out of range for {len(self)} samples")
+        return k % len(self)
+
+
+class ReactDataset(SplitIdentity):
     """One split of a dataset in the REACT2024 layout (see the module docstring for the order)."""
 
     fps = FPS
@@ -283,22 +305,7 @@ class ReactDataset:
         files += [self.file(modality, clip) for clip in clips for modality in ("emotion", "3dmm", "audio")]
         return sha256_files(files, root=self.root)
 
-    @property
-    def is_synthetic(self) -> bool:
-        """True when the dataset was written by ``react-bench data synth`` (it has ``synthetic.json``)."""
-        return (self.root / MARKER_FILE).is_file()
-
-    @property
-    def synthetic_config(self) -> dict | None:
-        """The generator's record in ``synthetic.json`` (config, seed, version), or None for real data."""
-        return json.loads((self.root / MARKER_FILE).read_text()) if self.is_synthetic else None
-
     # --- internals ----------------------------------------------------------------------------
-
-    def _check_index(self, k: int) -> int:
-        if not -len(self) <= k < len(self):
-            raise IndexError(f"sample index {k} out of range for {len(self)} samples")
-        return k % len(self)
 
     def _clip_by_path(self, path: str) -> Clip:
         for k, (speaker, listener) in enumerate(self.dyads):

@@ -73,6 +73,7 @@ from react_bench.data.io import (
     split_file,
     to_mono_16k,
 )
+from react_bench.data.dataset import SplitIdentity
 from react_bench.data.synth.generate import MARKER_FILE  # the same marker in both layouts
 from react_bench.errors import BadInputError, MissingDataError
 from react_bench.utils import sha256_array, sha256_files
@@ -189,7 +190,7 @@ class MarsSample:
     listener_eeg_mask: np.ndarray | None = None
 
 
-class MarsDataset:
+class MarsDataset(SplitIdentity):
     """One split of a MARS-layout dataset, with the public API of ``ReactDataset`` (module docstring)."""
 
     fps = MARS_FPS
@@ -410,20 +411,7 @@ class MarsDataset:
         clips = sorted({self.pair_path(p, role) for p in range(len(self.pairs)) for role in ROLES})
         return sha256_files([self.file("emotion", clip) for clip in clips], root=self.root)
 
-    @property
-    def is_synthetic(self) -> bool:
-        return (self.root / MARKER_FILE).is_file()
-
-    @property
-    def synthetic_config(self) -> dict | None:
-        return json.loads((self.root / MARKER_FILE).read_text()) if self.is_synthetic else None
-
     # --- internals ----------------------------------------------------------------------------------
-
-    def _check_index(self, k: int) -> int:
-        if not -len(self) <= k < len(self):
-            raise IndexError(f"sample index {k} out of range for {len(self)} samples")
-        return k % len(self)
 
     def _pair_length(self, pair: int) -> int:
         """Frames of pair ``pair``: the shortest of its streams (``PerFRDiffRewriteWeightDataset.__getitem__``)."""
