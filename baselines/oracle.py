@@ -12,10 +12,14 @@ white noise in fixed blocks) is drawn once per stream at ``reset``, and frame t 
 speaker frames 0..t and that draw, so the frames of a prefix run are the first frames of the full
 run, whatever the chunking.
 
-Option ``share_listener=True`` (``Oracle(share_listener=True)``): the S reactions to a speaker share
-one imagined listener (traits, prior draws, turn voicing) and differ by private noise only, as the
-dataset's extra reactions share the true listener; the default draws everything per reaction, i.e.
-S independent draws of the sampler (docs/data.md measures both).
+Option ``draws``: ``"conversation"`` (the default) makes the S reactions to a speaker S listeners
+(reaction traits from the prior, new private noise) in one imagined conversation (one draw of the
+speaker's lag and gains, the closing gaps, the listener's mood and turn voicing), the way the
+dataset's true reaction sets are built (R listeners in the one true conversation);
+``"independent"`` (``Oracle(draws="independent")``) draws everything per reaction, i.e. S
+independent draws of the approximate posterior p(listener | speaker): broader sets (FRDiv 1.6x the
+true sets') and a lower FREnergy, since the energy score rewards the marginal (docs/data.md
+measures both).
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from react_bench.submissions.interface import _concat_batches
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
+
+
+DRAW_MODES = ("conversation", "independent")
+"""The Oracle's ways of drawing its S reactions to a speaker (module docstring)."""
 
 
 def _seed_from(generator: torch.Generator) -> int:
@@ -84,8 +92,10 @@ class Oracle(Submission):
         from react_bench.data.synth.listener import OracleDraws
 
         rng = np.random.default_rng(_seed_from(generator))
-        share = bool(self.config.get("share_listener", False))
-        return OracleDraws.sample(rng, batch_size, num_samples, self._config, share=share)
+        mode = self.config.get("draws", "conversation")
+        if mode not in DRAW_MODES:
+            raise BadInputError(f"submission 'oracle': draws must be one of {', '.join(DRAW_MODES)}; got {mode!r}")
+        return OracleDraws.sample(rng, batch_size, num_samples, self._config, shared_conversation=mode == "conversation")
 
     def generate(self, batch, *, num_samples=10, generator):
         self._check_bound()

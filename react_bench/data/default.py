@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from react_bench.data.feature_cache import react_bench_home
+from react_bench.data.synth.config import GENERATOR_VERSION
 from react_bench.data.synth.generate import MARKER_FILE, generate_dataset
 
 DEFAULT_SIZE = "medium"
@@ -14,13 +15,14 @@ DEFAULT_SEED = 0
 
 
 def synthetic_dataset_path(size: str = DEFAULT_SIZE, seed: int = DEFAULT_SEED) -> Path:
-    """Where the synthetic dataset of ``size`` and ``seed`` lives: ``<home>/synthetic-<size>-seed<seed>``."""
-    return react_bench_home() / f"synthetic-{size}-seed{seed}"
+    """Where the synthetic dataset of ``size`` and ``seed`` lives: ``<home>/synthetic-<size>-seed<seed>-v<version>``
+    (the generator version is part of the name, so a new version never reads an older dataset)."""
+    return react_bench_home() / f"synthetic-{size}-seed{seed}-v{GENERATOR_VERSION}"
 
 
 def default_data_root() -> Path:
     """Path of the default dataset (``$REACT_BENCH_HOME`` or ``~/.cache/react-bench``, then
-    ``synthetic-medium-seed0/``), generating it on first use (about a minute) and saying so on
+    ``synthetic-medium-seed0-v<generator version>/``), generating it on first use (about a minute) and saying so on
     stderr. Generation writes into a temporary folder renamed at the end, so an interrupted
     run leaves nothing half-written behind.
     """

@@ -6,6 +6,7 @@ from __future__ import annotations
 from react_bench.cli.main import main
 from react_bench.data import default_data_root
 from react_bench.data import default as default_module
+from react_bench.data.synth.config import GENERATOR_VERSION
 
 
 def test_synth_then_check(tmp_path, capsys):
@@ -31,4 +32,4 @@ def test_default_data_root_generates_once_and_says_so(tmp_path, monkeypatch, cap
 
 def test_default_root_name(monkeypatch, tmp_path):
     monkeypatch.setenv("REACT_BENCH_HOME", str(tmp_path))
-    assert default_module.synthetic_dataset_path() == tmp_path / "synthetic-medium-seed0"
+    assert default_module.synthetic_dataset_path() == tmp_path / f"synthetic-medium-seed0-v{GENERATOR_VERSION}"

@@ -13,6 +13,7 @@ from react_bench.constants import FEATURE_SAMPLE_RATE, FILE_FRAMES, FPS, VA_SLIC
 from react_bench.data import ReactDataset, SynthConfig, generate_dataset, sample_listener_reactions
 from react_bench.data.extra_reactions import EXTRA_REACTIONS, read_extra_reactions
 from react_bench.data.io import read_emotion, read_threedmm
+from react_bench.data.synth.config import GENERATOR_VERSION
 from react_bench.data.synth.conversation import backchannel_events
 from react_bench.data.synth.face import AU_INDEX, NoiseStream, causal_smooth
 from react_bench.data.synth.listener import talk_mask
@@ -47,7 +48,7 @@ def test_different_seed_different_bytes(synthetic_root, tmp_path):
 def test_marker_and_refusal_to_overwrite(synthetic_root):
     marker = json.loads((synthetic_root / "synthetic.json").read_text())
     assert marker["seed"] == 0 and marker["size"] == "small" and marker["dyads"] == {"train": 6, "val": 3, "test": 3}
-    assert marker["generator_version"] == "2"
+    assert marker["generator_version"] == GENERATOR_VERSION == "3"
     assert marker["config"]["listener"]["lag_s"] == [0.2, 1.5]
     assert marker["extra_reactions"] == EXTRA_REACTIONS and marker["extra_reaction_splits"] == ["val", "test"]
     assert SynthConfig.from_dict(marker["config"]) == SynthConfig.for_size("small")
@@ -85,7 +86,7 @@ def test_files_have_the_real_shapes(synthetic_root):
 def test_stored_clips_and_extra_reactions_replay_from_the_seed(synthetic_root):
     """Re-simulating one dyad from its random streams reproduces both persons' files and the extra
     reactions: the files are draws of the public process, deterministic from the seed."""
-    from react_bench.data.synth.generate import person_face, simulate_dyad
+    from react_bench.data.synth.generate import extra_listeners, person_face, simulate_dyad
 
     config = SynthConfig.for_size("small")
     dyad = simulate_dyad(config, 1, 0, 2)  # val, session 0, clip 2
@@ -96,7 +97,8 @@ def test_stored_clips_and_extra_reactions_replay_from_the_seed(synthetic_root):
         np.testing.assert_allclose(emotion[0], read_emotion(root / "val" / "Emotion" / f"{clip}.csv"), atol=6e-5)
         np.testing.assert_allclose(threedmm[0], read_threedmm(root / "val" / "3D_FV_files" / f"{clip}.npy"),
                                    rtol=1e-3, atol=1e-3)  # stored as float16
-        extra, _, _ = person_face(dyad, person, config, draws=EXTRA_REACTIONS, stream=3)
+        extra, _, _ = person_face(dyad, person, config, draws=EXTRA_REACTIONS, stream=3,
+                                  traits=extra_listeners(dyad, person, config))
         np.testing.assert_allclose(extra, read_extra_reactions(root, "val", clip), atol=1e-3)  # float16 storage
 
 
@@ -135,7 +137,17 @@ def test_both_mirrored_halves_are_listening_situations(synthetic_root, split):
         assert np.mean(mouth) < -0.3
 
 
-def test_extra_reactions_are_new_draws_of_the_same_listener(synthetic_root):
+def test_extra_reactions_are_other_listeners_in_the_same_conversation(synthetic_root):
+    """R listeners with their own reaction traits (prior draws) and the real person's mood, in the
+    real conversation: closer to the sample's real listener than to any other sample's."""
+    from react_bench.data.synth.generate import extra_listeners, simulate_dyad
+
+    config = SynthConfig.for_size("small")
+    dyad = simulate_dyad(config, 2, 0, 1)
+    listeners = extra_listeners(dyad, 1, config)
+    assert listeners.lag.shape == (EXTRA_REACTIONS,) and len(set(listeners.lag.tolist())) > 1
+    assert np.all(listeners.valence_mood == dyad.persons[1].valence_mood)
+    assert np.all(listeners.arousal_mood == dyad.persons[1].arousal_mood)
     ds = ReactDataset(synthetic_root, "test")
     listener = ds.emotion("listener")
     extras = np.stack([read_extra_reactions(synthetic_root, "test", c)[:, :750] for c in ds.clip_paths("listener")])

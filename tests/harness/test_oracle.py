@@ -94,13 +94,17 @@ def test_offline_reads_ahead_and_beats_copying_the_speaker(test_split, streams):
     assert rms(offline) < rms(online)
 
 
-def test_shared_listener_option_keeps_one_imagined_listener(test_split, streams):
-    batch = streams.batch(np.arange(2))
-    shared = _oracle(test_split, share_listener=True).generate(batch, num_samples=S,
-                                                              generator=torch.Generator().manual_seed(0)).emotion
-    independent = _oracle(test_split).generate(batch, num_samples=S, generator=torch.Generator().manual_seed(0)).emotion
+def test_conversation_draws_are_narrower_than_independent_draws(test_split, streams):
+    """Default: one imagined conversation per speaker, S listeners; "independent": everything per reaction."""
+    batch = streams.batch(np.arange(4))
+    gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    conversation = _oracle(test_split).generate(batch, num_samples=S, generator=gen()).emotion
+    independent = _oracle(test_split, draws="independent").generate(batch, num_samples=S, generator=gen()).emotion
     spread = lambda x: float((x - x.mean(dim=1, keepdim=True)).square().mean())  # noqa: E731
-    assert spread(shared) < spread(independent)
+    assert spread(conversation) < spread(independent)
+    assert not torch.equal(conversation[:, 0], conversation[:, 1])  # still S different listeners
+    with pytest.raises(ValueError, match="draws must be one of conversation, independent"):
+        _oracle(test_split, draws="shared").generate(batch, num_samples=S, generator=gen())
 
 
 def test_oracle_refuses_an_old_generator_version(corruptible_root):
@@ -108,5 +112,5 @@ def test_oracle_refuses_an_old_generator_version(corruptible_root):
     record = json.loads(marker.read_text())
     record["generator_version"] = "1"
     marker.write_text(json.dumps(record))
-    with pytest.raises(ValueError, match="needs a dataset of synthetic generator version 2; .* version '1'"):
+    with pytest.raises(ValueError, match="needs a dataset of synthetic generator version 3; .* version '1'"):
         get_submission("oracle")().bind(ReactDataset(corruptible_root, "test"))

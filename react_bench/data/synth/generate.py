@@ -10,8 +10,9 @@ and ``dyads_per_session`` clips; both persons appear in every clip of the sessio
 has several clips in its split. The split CSV row of clip ``c`` names person1 first when ``c`` is
 odd, person2 otherwise; both mirrored samples of a row are listening situations. Random streams,
 all from the seed: the clip's schedule and underlying affect ``[seed, split, session, clip]``,
-person p's private noise ``[..., clip, 1 + p]``, its extra reactions ``[..., clip, 3 + p]``, its
-audio ``[..., clip, 5 + p]``; so a file's bytes depend only on the seed and the config.
+person p's private noise ``[..., clip, 1 + p]``, the private noise of its extra reactions
+``[..., clip, 3 + p]``, its audio ``[..., clip, 5 + p]``, the reaction traits of its extra reactions'
+listeners ``[..., clip, 7 + p]``; so a file's bytes depend only on the seed and the config.
 
 3DMM files are stored as float16 (751 x 58 x 2 bytes) to keep the medium set under 500 MB;
 the loader returns float32.
@@ -23,7 +24,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -125,14 +126,17 @@ def simulate_dyad(config: SynthConfig, split_index: int, session_index: int, cli
     return DyadClip(key=key, persons=persons, schedule=schedule, affect=affect)
 
 
-def person_face(dyad: DyadClip, person: int, config: SynthConfig, *, draws: int = 1, stream: int = 1):
+def person_face(
+    dyad: DyadClip, person: int, config: SynthConfig, *, draws: int = 1, stream: int = 1, traits: Traits | None = None
+):
     """``draws`` faces of ``person`` (0 or 1) in ``dyad``: ``(emotion (S, T, 25), threedmm (S, T, 58),
-    backchannels (S, T))``. ``stream=1`` is the stored clip's noise, ``stream=3`` its extra reactions."""
+    backchannels (S, T))``. ``stream=1`` is the stored clip's noise, ``stream=3`` its extra reactions';
+    ``traits`` (fields ``(S,)``) replaces the person's own traits (the extra reactions' listeners)."""
     partner = 1 - person
     white = NoiseStream(np.random.default_rng([*dyad.key, stream + person]), (draws,)).get(config.file_frames)
     repeat = lambda x: np.broadcast_to(x, (draws, *x.shape))  # noqa: E731
     return express(
-        dyad.persons[person].broadcast((draws,)),
+        dyad.persons[person].broadcast((draws,)) if traits is None else traits,
         holds_floor=repeat(dyad.schedule.floor == person),
         voice=repeat(dyad.schedule.voice[person]),
         own_affect=repeat(dyad.affect[person]),
@@ -142,6 +146,23 @@ def person_face(dyad: DyadClip, person: int, config: SynthConfig, *, draws: int 
         listener=config.listener,
         conversation=config.conversation,
     )
+
+
+def extra_listeners(dyad: DyadClip, person: int, config: SynthConfig) -> Traits:
+    """The R listeners of ``person``'s extra reactions: reaction traits (lag, gains, mimicry,
+    expressiveness, refractory time) drawn from the prior, ``default_rng([*key, 7 + person])``;
+    mood and voice pitch are the person's own.
+
+    Why this is exact: the partner's clip depends on ``person`` only through the schedule, its
+    voicing and its underlying affect ``u`` (which holds its mood), never through how it reacts or
+    how expressive its face is, so given the latent conversation those traits keep their prior.
+    The R reactions are thus draws of p(listener | speaker clip, latent conversation): reactions of
+    different listeners in the same conversation, REACT's "reactions of listeners to the same
+    behaviour" made exact."""
+    r = config.extra_reactions
+    own = dyad.persons[person].broadcast((r,))
+    fresh = Traits.sample(np.random.default_rng([*dyad.key, 7 + person]), config.listener, (r,))
+    return replace(fresh, valence_mood=own.valence_mood, arousal_mood=own.arousal_mood, f0=own.f0)
 
 
 def _write(root: Path, config: SynthConfig, *, progress: bool) -> None:
@@ -184,7 +205,8 @@ def _write_dyad(root: Path, split: str, clips: tuple[str, str], dyad: DyadClip, 
         _write_clip(root, split, clip, emotion[0], threedmm[0], audio, config)
         if split in EXTRA_SPLITS and config.extra_reactions > 0:
             # This clip is the listener of the sample whose speaker is the partner's clip.
-            extra, _, _ = person_face(dyad, person, config, draws=config.extra_reactions, stream=3)
+            extra, _, _ = person_face(dyad, person, config, draws=config.extra_reactions, stream=3,
+                                      traits=extra_listeners(dyad, person, config))
             write_extra_reactions(root, split, clip, extra)
 
 

@@ -18,6 +18,10 @@ its partner B's clip. What A's clip tells about B, and how the sampler uses it:
    predicts ``u_B`` from the latest inverted value with the prior's autocorrelation.
 4. **B's traits** (lag, gains, mimicry, expressiveness, refractory time) are drawn from the prior;
    B's mood is drawn from its Gaussian posterior given the inverted ``u_B``. B's private noise is new.
+   By default the S reactions to one speaker share one imagined conversation (A's lag and gains,
+   the closing gaps, B's mood and turn voicing: one draw of the latent state) and differ by B's
+   reaction traits and noise, as the dataset's extra reactions are R listeners in the one true
+   conversation (``shared_conversation``; docs/data.md measures both ways).
 5. B's face then follows from the very same :func:`~react_bench.data.synth.conversation.express`
    the generator uses.
 
@@ -28,7 +32,7 @@ posterior given A's backchannels); step 3 carries A's private valence/arousal no
 the ends of B's turns where A's lagged reaction is not in the clip; step 4 ignores what A's clip
 could tell about B's lag and the other traits (nothing, by construction: A does not see B's
 face). So it is a good approximation of p(B | A), not the exact posterior; the extra reactions of
-:mod:`react_bench.data.extra_reactions` are exact draws given the true latent state.
+:mod:`react_bench.data.extra_reactions` are exact draws given the true latent conversation.
 
 Causal mode (the Oracle's online track): every quantity at frame t uses speaker frames <= t only
 (running mood estimates, the schedule decided once a silence has outlasted any internal pause,
@@ -80,7 +84,8 @@ class OracleDraws:
         mood_z: ``(B * S, 2)`` standard normals of the listener's mood posterior draw.
         seed: root of the per-turn voicing streams.
         noise: the listener's private white noise, batch ``(B * S,)``.
-        share: whether the S reactions of a speaker share one imagined listener (see :meth:`sample`).
+        shared_conversation: whether the S reactions of a speaker share one imagined conversation
+            (see :meth:`sample`).
     """
 
     batch: int
@@ -94,23 +99,25 @@ class OracleDraws:
     seed: int
     noise: NoiseStream
 
-    share: bool = False
+    shared_conversation: bool = True
 
     @classmethod
     def sample(
-        cls, rng: np.random.Generator, batch: int, samples: int, config: SynthConfig, *, share: bool = False
+        cls, rng: np.random.Generator, batch: int, samples: int, config: SynthConfig, *,
+        shared_conversation: bool = True,
     ) -> "OracleDraws":
-        """``share=True``: one imagined listener (traits, prior draws, turn voicing) per speaker, shared by
-        its S reactions, which differ by private noise (as the dataset's R extra reactions share the true
-        listener); ``share=False``: everything drawn per reaction."""
+        """``shared_conversation=True`` (the Oracle's default): the S reactions to a speaker share one
+        imagined conversation (the speaker's lag and gains, its closing gaps, the listener's mood and
+        turn voicing) and differ by the listener's reaction traits and private noise, the way the
+        dataset's R extra reactions are R listeners in the one true conversation; ``False``:
+        everything drawn per reaction (S independent draws of the approximate posterior)."""
         lc, n = config.listener, batch * samples
-        m = batch if share else n
-        widen = (lambda x: np.repeat(x, samples, axis=0)) if share else (lambda x: x)
-        traits = Traits.sample(rng, lc, (m,))
+        m = batch if shared_conversation else n
+        widen = (lambda x: np.repeat(x, samples, axis=0)) if shared_conversation else (lambda x: x)
         return cls(
             batch=batch,
             samples=samples,
-            listener=Traits(**{f: widen(getattr(traits, f)) for f in traits.__dataclass_fields__}),
+            listener=Traits.sample(rng, lc, (n,)),
             speaker_lag=widen(np.round(rng.uniform(*lc.lag_s, size=m) * FPS).astype(np.int64)),
             speaker_valence_gain=widen(rng.uniform(*lc.valence_gain, size=m)),
             speaker_arousal_gain=widen(rng.uniform(*lc.arousal_gain, size=m)),
@@ -118,7 +125,7 @@ class OracleDraws:
             mood_z=widen(rng.standard_normal((m, 2))),
             seed=int(rng.integers(0, 2**62)),
             noise=NoiseStream(np.random.default_rng(int(rng.integers(0, 2**62))), (n,)),
-            share=share,
+            shared_conversation=shared_conversation,
         )
 
 
@@ -130,6 +137,7 @@ def sample_listener_reactions(
     rng: np.random.Generator,
     config: SynthConfig | None = None,
     causal: bool = False,
+    shared_conversation: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``num_samples`` reactions per speaker clip of the synthetic conversation process (module docstring).
 
@@ -140,6 +148,8 @@ def sample_listener_reactions(
         rng: the source of all randomness (same state, same reactions).
         config: the dataset's generator config (``synthetic.json``); the default config when None.
         causal: frame t uses speaker frames <= t only (the online track).
+        shared_conversation: the reactions to a speaker share one imagined conversation
+            (:meth:`OracleDraws.sample`); False draws everything per reaction.
 
     Returns:
         ``(emotion (B, S, T, 25), threedmm (B, S, T, 58))``, float32.
@@ -157,7 +167,7 @@ def sample_listener_reactions(
     if num_samples < 1:
         raise BadInputError(f"num_samples must be >= 1; got {num_samples}")
     talk = np.stack([talk_mask(a, frames, threshold=config.listener.talk_threshold) for a in speaker_audio])
-    draws = OracleDraws.sample(rng, batch, num_samples, config)
+    draws = OracleDraws.sample(rng, batch, num_samples, config, shared_conversation=shared_conversation)
     return react_to(speaker_emotion, talk, draws, config, causal=causal)
 
 
@@ -227,7 +237,7 @@ def _listener_voicing(holds_b: np.ndarray, draws: OracleDraws, cc, *, causal: bo
         edges = np.flatnonzero(padded[1:] != padded[:-1])
         for start, stop in zip(edges[::2], edges[1::2]):
             # One stream per (row, turn start): the same turn gets the same voicing in any prefix.
-            rng = np.random.default_rng([draws.seed, row // draws.samples if draws.share else row, int(start)])
+            rng = np.random.default_rng([draws.seed, row // draws.samples if draws.shared_conversation else row, int(start)])
             # Online the turn's end is unknown: its closing gap is placed past the clip's end.
             length = T - start + int(round(cc.gap_s[1] * FPS)) + 1 if causal else stop - start
             voice[row, start:stop] = fill_turn(rng, length, cc)[: stop - start]
