@@ -23,7 +23,9 @@ class ReactDiffConfig:
     wav2vec2_feature: tuple[str, int] | None = None  # acoustic query stream (None: MFCC queries itself)
     wav2vec2_path: str | None = None  # local folder of a saved Wav2Vec2Model (save_pretrained); nothing is downloaded
     use_audio: bool = True  # ablation reactdiff-noaudio: drop the acoustic branch
-    use_visual: bool = True  # ablation reactdiff-novisual: drop the facial branch
+    use_visual: bool = True  # ablation reactdiff-novideo (alias -novisual): drop the facial branch
+    use_mmt: bool = True  # ablation reactdiff-nommt (False): a per-frame linear projection of the concatenated
+    # standardised input features to the latent replaces the Multi-Modality Transformer
     # --- network sizes ------------------------------------------------------------------------
     d_model: int = 64  # hidden width of the MMT and the decoder (paper 1024): cost grows ~quadratically
     latent_dim: int = 16  # per-frame latent size F (paper 128): the space the diffusion works in
@@ -40,7 +42,12 @@ class ReactDiffConfig:
     cond_dim: int = 128  # size of z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper 1024)
     cond_lags: tuple[int, ...] = (0, 12, 25, 37)  # frames: the speaker latent delayed by each lag is concatenated
     # frame by frame to the UNet input (a listener follows the speaker 0.2-1.5 s late); each lag <= window,
-    # since a listener window sees the speaker's previous window and its own, never a later one
+    # since a listener window sees the speaker's previous window and its own, never a later one; () = the
+    # paper's window-level condition z_bc alone
+    window_chain: bool = True  # condition each latent window on the last latent frame of the previous window of
+    # the same generation (sampled one after the other; trained with the true previous listener window), so
+    # consecutive 2 s windows join smoothly; False: windows sampled independently, as the paper's sampler
+    chain_drop_prob: float = 0.1  # share of stage-2 windows trained without the previous window (as window 0 is)
     # --- diffusion ----------------------------------------------------------------------------
     use_diffusion: bool = True  # ablation reactdiff-nodiffusion: regress x0 from the condition instead
     train_timesteps: int = 1000  # diffusion steps of the forward process
@@ -78,18 +85,27 @@ class ReactDiffConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "ReactDiffConfig":
-        """Rebuild from ``asdict(config)`` (lists from JSON become tuples again)."""
+        """Rebuild from ``asdict(config)`` (lists from JSON become tuples again).
+
+        A field missing from ``values`` (a checkpoint saved before the field existed) takes the value that
+        reproduces the model of that time (:data:`LEGACY_VALUES`), not today's default, so the weights
+        still fit the network.
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise BadInputError(f"unknown ReactDiffConfig fields {unknown}; known: {sorted(known)}")
         def tup(v):
             return tuple(tup(x) for x in v) if isinstance(v, (list, tuple)) else v
-        return cls(**{k: tup(v) for k, v in values.items()})
+        legacy = {k: v for k, v in LEGACY_VALUES.items() if k not in values}
+        return cls(**legacy, **{k: tup(v) for k, v in values.items()})
 
     def replace(self, **changes) -> "ReactDiffConfig":
         return replace(self, **changes)
 
+
+LEGACY_VALUES = {"window_chain": False, "use_mmt": True}
+"""Fields added after checkpoints were first saved -> the value that rebuilds those checkpoints' networks."""
 
 SMALL = ReactDiffConfig()
 """The default: trains on the synthetic medium dataset on a 2-core CPU within the run budget."""
@@ -115,4 +131,23 @@ PAPER = ReactDiffConfig(
 )
 """The paper's dimensions (GPU)."""
 
-PRESETS = {"small": SMALL, "paper": PAPER}
+PAPER_EXACT = PAPER.replace(
+    cond_lags=(),  # Sec. 3.4: the window-level vector z_bc alone (frame-level constraints reduce diversity)
+    window_chain=False,  # the paper samples each window from its own x_T
+    guidance_scale=1.0,  # no classifier-free guidance ...
+    cond_drop_prob=0.0,  # ... so no condition dropout either (authors' code: cond_dropout 0)
+    temperature=1.0,  # x_T ~ N(0, I)
+    train_timesteps=20,  # the authors' schedule: 20 diffusion steps, cosine betas (config diffusion_steps: 20,
+    beta_schedule="cosine",  # LatentDiffusion's default noise_schedule "cosine"), sampled with all 20
+    inference_steps=20,
+    lr=5e-3,  # the paper's learning rate (issue 11's audit of the paper; the authors' configs use 1e-4 / 5e-5)
+    batch_size=16,  # 16 clips per step in both stages (paper; authors' configs: batch_size 16)
+    stage2_batch_size=16 * 15,  # stage 2 counts 50-frame windows: 16 clips of 750 frames
+    crop_windows=15,  # whole 30 s clips in stage 1, no random crops
+    ema_decay=0.0,  # no EMA of the weights (0: the "EMA" is the current weights)
+    stage1_epochs=100,
+    stage2_epochs=500,
+)
+"""The paper's configuration as far as it is written down (docs/reactdiff.md, "Our defaults against the paper")."""
+
+PRESETS = {"small": SMALL, "paper": PAPER, "paper-exact": PAPER_EXACT}

@@ -5,6 +5,10 @@ to FE and VA) gives f_v; within the acoustic streams (wav2vec2, or MFCC when the
 attend to MFCC) gives f_a; inter-cross attention between f_v and f_a fuses them; a projection maps
 to the latent F per frame, later cut into windows of ``ws`` frames. All attention is window-block
 attention (see :mod:`.layers`), frame-causal when ``config.causal``.
+
+:class:`FeatureProjection` is the ``reactdiff-nommt`` ablation (``use_mmt=False``): the same inputs,
+standardised the same way, concatenated per frame and mapped to the latent by one linear layer (the
+paper's "w/o MMT": no intra- or inter-modal attention, the latent space and what follows unchanged).
 """
 
 from __future__ import annotations
@@ -39,17 +43,54 @@ def stream_dims(config: ReactDiffConfig) -> dict[str, int]:
     return dims
 
 
-class MultiModalityTransformer(nn.Module):
-    """``{stream: (B, T, D)}`` -> ``(B, T, latent_dim)``; input statistics are buffers set by :meth:`set_input_stats`."""
+class _StandardisedInputs(nn.Module):
+    """Per-stream input statistics as buffers (set by :meth:`set_input_stats`) and the check of the streams."""
 
     def __init__(self, config: ReactDiffConfig) -> None:
         super().__init__()
-        self.config = c = config
+        self.config = config
         self.dims = stream_dims(config)
-        self.proj = nn.ModuleDict({_key(n): nn.Linear(d, c.d_model) for n, d in self.dims.items()})
         for n, d in self.dims.items():
             self.register_buffer(f"mean_{_key(n)}", torch.zeros(d))
             self.register_buffer(f"std_{_key(n)}", torch.ones(d))
+
+    def set_input_stats(self, stats: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Store per-stream ``(mean (D,), std (D,))`` of the training inputs."""
+        for n, (mean, std) in stats.items():
+            getattr(self, f"mean_{_key(n)}").copy_(mean)
+            getattr(self, f"std_{_key(n)}").copy_(std.clamp_min(1e-4))
+
+    def _standardise(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        k = _key(name)
+        return (x - getattr(self, f"mean_{k}")) / getattr(self, f"std_{k}")  # (B, T, D)
+
+    def _check(self, streams: dict[str, torch.Tensor]) -> None:
+        missing = sorted(set(self.dims) - set(streams))
+        if missing:
+            raise BadInputError(f"encoder input lacks streams {missing}; expected {sorted(self.dims)}")
+
+
+class FeatureProjection(_StandardisedInputs):
+    """``reactdiff-nommt``: ``{stream: (B, T, D)}`` -> ``(B, T, latent_dim)`` by one linear map of the
+    concatenated standardised features, frame by frame (frame-causal by construction)."""
+
+    def __init__(self, config: ReactDiffConfig) -> None:
+        super().__init__(config)
+        self.proj = nn.Linear(sum(self.dims.values()), config.latent_dim)
+
+    def forward(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
+        self._check(streams)
+        x = torch.cat([self._standardise(n, streams[n]) for n in self.dims], dim=-1)  # (B, T, sum D)
+        return self.proj(x)  # (B, T, F)
+
+
+class MultiModalityTransformer(_StandardisedInputs):
+    """``{stream: (B, T, D)}`` -> ``(B, T, latent_dim)``; input statistics are buffers set by :meth:`set_input_stats`."""
+
+    def __init__(self, config: ReactDiffConfig) -> None:
+        super().__init__(config)
+        c = config
+        self.proj = nn.ModuleDict({_key(n): nn.Linear(d, c.d_model) for n, d in self.dims.items()})
         block = lambda: BlockAttention(c.d_model, c.heads, c.dropout, c.window, c.causal)  # noqa: E731
         self.visual_intra = block() if c.use_visual else None
         self.audio_intra = block() if c.use_audio else None
@@ -58,22 +99,10 @@ class MultiModalityTransformer(nn.Module):
         self.layers = nn.ModuleList([block() for _ in range(c.encoder_layers)])
         self.out = nn.Sequential(nn.LayerNorm(c.d_model), nn.Linear(c.d_model, c.latent_dim))
 
-    def set_input_stats(self, stats: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
-        """Store per-stream ``(mean (D,), std (D,))`` of the training inputs."""
-        for n, (mean, std) in stats.items():
-            getattr(self, f"mean_{_key(n)}").copy_(mean)
-            getattr(self, f"std_{_key(n)}").copy_(std.clamp_min(1e-4))
-
-    def _embed(self, name: str, x: torch.Tensor) -> torch.Tensor:
-        k = _key(name)
-        return self.proj[k]((x - getattr(self, f"mean_{k}")) / getattr(self, f"std_{k}"))  # (B, T, d)
-
     def forward(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
-        missing = sorted(set(self.dims) - set(streams))
-        if missing:
-            raise BadInputError(f"MMT input lacks streams {missing}; expected {sorted(self.dims)}")
+        self._check(streams)
         c = self.config
-        h = {n: self._embed(n, streams[n]) for n in self.dims}  # each (B, T, d)
+        h = {n: self.proj[_key(n)](self._standardise(n, streams[n])) for n in self.dims}  # each (B, T, d)
         fused = None
         if c.use_visual:
             au = c.au_feature[0]
@@ -91,6 +120,11 @@ class MultiModalityTransformer(nn.Module):
         for layer in self.layers:
             fused = layer(fused)
         return self.out(fused)  # (B, T, F)
+
+
+def make_encoder(config: ReactDiffConfig) -> nn.Module:
+    """The MMT, or the per-frame projection of the ``reactdiff-nommt`` ablation (``use_mmt=False``)."""
+    return MultiModalityTransformer(config) if config.use_mmt else FeatureProjection(config)
 
 
 def _key(name: str) -> str:

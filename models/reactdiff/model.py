@@ -10,6 +10,9 @@ Data flow (Li et al., ReactDiff):
   window through the same MMT (same normalisation); the UNet learns eps.
 - Sampling: speaker features -> MMT -> condition windows -> DDIM from fresh x_T (one per
   generation) -> denormalise (exact inverse of the normalisation) -> decoder -> reactions.
+  With ``window_chain`` the windows of a generation are sampled one after the other, each
+  conditioned on the last latent frame of the one before (:meth:`ReactDiff.sample_windows`), so
+  they join smoothly; without it all windows run in one batched DDIM loop, independent of each other.
 """
 
 from __future__ import annotations
@@ -19,16 +22,16 @@ from torch import nn
 
 from .config import ReactDiffConfig
 from .decoder import ReactionDecoder
-from .encoder import MultiModalityTransformer
+from .encoder import make_encoder
 from .scheduler import DDIMScheduler
-from .unet import UNet1D
+from .unet import UNet1D, chain_input
 
 
 class ReactDiff(nn.Module):
     def __init__(self, config: ReactDiffConfig) -> None:
         super().__init__()
         self.config = c = config
-        self.encoder = MultiModalityTransformer(c)
+        self.encoder = make_encoder(c)
         self.decoder = ReactionDecoder(c)
         self.unet = UNet1D(c)
         self.register_buffer("latent_mean", torch.zeros(c.latent_dim))
@@ -54,17 +57,19 @@ class ReactDiff(nn.Module):
         """Normalised latent ``(B, T, F)`` -> ``(emotion (B, T, 25), threedmm (B, T, 58))``."""
         return self.decoder(self.denormalize(z))
 
-    def diffusion_loss(self, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """L1 eps-prediction loss on windows ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents)."""
+    def diffusion_loss(self, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator | None = None,
+                       chain: torch.Tensor | None = None) -> torch.Tensor:
+        """L1 eps-prediction loss on windows ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents);
+        ``chain (N, F + 1)``: the previous listener window of each (:func:`.unet.chain_input`), with ``window_chain``."""
         N = x0.shape[0]
         x0 = x0.transpose(1, 2)  # (N, F, L)
         if not self.config.use_diffusion:  # ablation: regress x0 directly from the condition
-            pred = self.unet(torch.zeros_like(x0), torch.zeros(N, dtype=torch.long, device=x0.device), cond)
+            pred = self.unet(torch.zeros_like(x0), torch.zeros(N, dtype=torch.long, device=x0.device), cond, chain)
             return (pred - x0).abs().mean()
         t = torch.randint(0, self.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
         eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
         x_t = self.scheduler.add_noise(x0, eps, t)
-        return (self.unet(x_t, t, cond) - eps).abs().mean()
+        return (self.unet(x_t, t, cond, chain) - eps).abs().mean()
 
     def draw_noise(self, n: int, *, generator: torch.Generator) -> torch.Tensor:
         """``n`` standard-normal windows ``(n, F, L)``: the x_T of :meth:`sample_latents`, before its temperature."""
@@ -73,19 +78,20 @@ class ReactDiff(nn.Module):
 
     @torch.no_grad()
     def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator,
-                       noise: torch.Tensor | None = None) -> torch.Tensor:
+                       noise: torch.Tensor | None = None, chain: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised condition windows ``(N, 2L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each).
 
         x_T is ``temperature * noise``, ``noise (N, F, L)`` drawn here by :meth:`draw_noise` unless given
         (the online path draws it once per window and re-uses it while the window fills up); with
         ``guidance_scale`` w != 1 the noise estimate is ``eps_null + w (eps_cond - eps_null)``
         (classifier-free guidance; the null condition is zeros, the mean latent, as in training with
-        ``cond_drop_prob``).
+        ``cond_drop_prob``; the ``chain (N, F + 1)`` of the previous window is the same in both passes:
+        guidance is about the speaker).
         """
         N, L, F = cond.shape[0], self.config.window, cond.shape[2]
         if not self.config.use_diffusion:
             zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
-            return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond).transpose(1, 2)
+            return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond, chain).transpose(1, 2)
         if noise is None:
             noise = self.draw_noise(N, generator=generator)
         x = noise.to(cond.device) * self.config.temperature  # x_T
@@ -93,27 +99,55 @@ class ReactDiff(nn.Module):
         for t in self.scheduler.timesteps:
             t_batch = torch.full((N,), int(t), device=cond.device, dtype=torch.long)
             if w == 1.0:
-                eps = self.unet(x, t_batch, cond)
+                eps = self.unet(x, t_batch, cond, chain)
             else:  # classifier-free guidance: conditional and null-condition eps in one batch
-                eps_cond, eps_null = self.unet(x.repeat(2, 1, 1), t_batch.repeat(2), torch.cat([cond, torch.zeros_like(cond)])).chunk(2)
+                eps_cond, eps_null = self.unet(x.repeat(2, 1, 1), t_batch.repeat(2), torch.cat([cond, torch.zeros_like(cond)]),
+                                               None if chain is None else chain.repeat(2, 1)).chunk(2)
                 eps = eps_null + w * (eps_cond - eps_null)
             x, _ = self.scheduler.step(eps, int(t), x, eta=self.config.eta, generator=generator)
         return x.transpose(1, 2)  # (N, L, F)
+
+    @torch.no_grad()
+    def sample_windows(self, cond: torch.Tensor, *, generator: torch.Generator, noise: torch.Tensor | None = None,
+                       previous: torch.Tensor | None = None) -> torch.Tensor:
+        """Consecutive condition windows ``(M, W, 2L, F)`` of M streams -> sampled latents ``(M, W, L, F)``.
+
+        ``noise (M, W, F, L)``: each window's x_T before its temperature (drawn here, in the order of
+        ``M * W`` rows, when None). With ``window_chain`` window w is sampled after window w - 1 and
+        conditioned on its last latent frame; ``previous (M, L, F)`` is the window before window 0
+        (the last finished window of an online stream), None at a clip's start. Without it the
+        ``M * W`` windows run as one batch.
+        """
+        M, W, L2, F = cond.shape
+        L = L2 // 2
+        if noise is None and self.config.use_diffusion:
+            noise = self.draw_noise(M * W, generator=generator).reshape(M, W, F, L)
+        if not self.config.window_chain:
+            flat = None if noise is None else noise.reshape(M * W, F, L)
+            return self.sample_latents(cond.reshape(M * W, L2, F), generator=generator, noise=flat).reshape(M, W, L, F)
+        out = []
+        for w in range(W):  # autoregressive over windows: w reads the sampled w - 1 (all of it before w's frames)
+            chain = None if previous is None else chain_input(previous)
+            previous = self.sample_latents(cond[:, w], generator=generator, chain=chain,
+                                           noise=None if noise is None else noise[:, w])  # (M, L, F)
+            out.append(previous)
+        return torch.stack(out, dim=1)  # (M, W, L, F)
 
     @torch.no_grad()
     def generate(self, streams: dict[str, torch.Tensor], *, num_samples: int,
                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Speaker streams ``(B, T, D)`` -> ``(emotion (B, S, T, 25), threedmm (B, S, T, 58))``.
 
-        All S generations x B speakers x W windows run as one batched DDIM loop.
+        All S generations x B speakers run as one batch; their W windows too without ``window_chain``,
+        window after window with it (:meth:`sample_windows`).
         """
         L = self.config.window
         streams, T = pad_streams(streams, L)
         cond = condition_windows(self.encode(streams), L)  # (B, W, 2L, F)
         B, W, _, F = cond.shape
         Tp = W * L
-        cond = cond[:, None].expand(B, num_samples, W, 2 * L, F).reshape(-1, 2 * L, F)
-        x0 = self.sample_latents(cond, generator=generator)  # (B*S*W, L, F)
+        cond = cond[:, None].expand(B, num_samples, W, 2 * L, F).reshape(-1, W, 2 * L, F)  # (B*S, W, 2L, F)
+        x0 = self.sample_windows(cond, generator=generator)  # (B*S, W, L, F)
         emotion, threedmm = self.decode(x0.reshape(B * num_samples, Tp, F))
         return (emotion.reshape(B, num_samples, Tp, -1)[:, :, :T],
                 threedmm.reshape(B, num_samples, Tp, -1)[:, :, :T])

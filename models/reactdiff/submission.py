@@ -1,4 +1,5 @@
-"""The registered submissions: ``reactdiff`` and its ablations (noaudio, novisual, nodiffusion).
+"""The registered submissions: ``reactdiff`` and the ablations of the paper's Table 4 (``-nommt``,
+``-nodiffusion``, ``-novideo`` (old name ``-novisual``, kept as an alias), ``-noaudio``).
 
 Online track (``reset``/``step``): natively frame-causal (listener frame t reads speaker frames <= t
 only, the online contract). The encoder's and decoder's attention and, with ``unet_causal``, the
@@ -144,14 +145,17 @@ class _ReactDiffBase(Submission):
             first = 0 if self._latents is None else self._latents.shape[1] // L  # windows before it are final
             keep = self._latents if self._latents is not None else cond.new_zeros(B * S, 0, F)
             k = W - first  # windows touched by this chunk
-            todo = cond[:, first:][:, None].expand(B, S, k, 2 * L, F).reshape(-1, 2 * L, F)  # (B*S*k, 2L, F)
+            todo = cond[:, first:][:, None].expand(B, S, k, 2 * L, F).reshape(B * S, k, 2 * L, F)  # (B*S, k, 2L, F)
             noise = None
             if self.model_config.use_diffusion:
                 drawn = [] if self._noise is None else [self._noise]
                 while len(drawn) < k:  # windows starting in this chunk, in stream order
                     drawn.append(m.draw_noise(B * S, generator=self._stream_generator))
-                noise = torch.stack(drawn, dim=1).reshape(B * S * k, F, L)  # (B*S*k, F, L), as todo
-            x0 = m.sample_latents(todo, generator=self._stream_generator, noise=noise).reshape(B * S, k * L, F)
+                noise = torch.stack(drawn, dim=1)  # (B*S, k, F, L), as todo
+            # with window_chain, the first window touched joins the last finished one (final: it is complete)
+            previous = keep[:, -L:] if first > 0 else None
+            x0 = m.sample_windows(todo, generator=self._stream_generator, noise=noise,
+                                  previous=previous).reshape(B * S, k * L, F)
             complete = total // L - first  # windows of this chunk that are now complete
             self._latents = torch.cat([keep, x0[:, : complete * L]], dim=1)
             self._noise = drawn[complete] if noise is not None and complete < k else None
@@ -187,11 +191,22 @@ class ReactDiffNoAudio(_ReactDiffBase):
     overrides = {"use_audio": False}
 
 
-@register_submission("reactdiff-novisual")
-class ReactDiffNoVisual(_ReactDiffBase):
-    """ReactDiff without the facial branch (ablation)."""
+@register_submission("reactdiff-novideo", aliases=("reactdiff-novisual",))
+class ReactDiffNoVideo(_ReactDiffBase):
+    """ReactDiff without the facial (video) branch (ablation, Table 4 "w/o video"; alias reactdiff-novisual)."""
 
     overrides = {"use_visual": False}
+
+
+ReactDiffNoVisual = ReactDiffNoVideo
+"""The class's name before the rename to ``reactdiff-novideo``."""
+
+
+@register_submission("reactdiff-nommt")
+class ReactDiffNoMMT(_ReactDiffBase):
+    """ReactDiff with the Multi-Modality Transformer replaced by a per-frame linear projection (ablation)."""
+
+    overrides = {"use_mmt": False}
 
 
 @register_submission("reactdiff-nodiffusion")

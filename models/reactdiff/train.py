@@ -30,6 +30,7 @@ from react_bench.errors import BadInputError
 
 from .encoder import SPEAKER_EMOTION, stream_dims
 from .model import ReactDiff, condition_windows
+from .unet import chain_input
 
 if TYPE_CHECKING:  # pragma: no cover
     from react_bench.data import ReactDataset
@@ -110,9 +111,9 @@ def reconstruction_loss(model: ReactDiff | nn.Module, streams, emotion, threedmm
 
 
 def diffusion_loss(model: ReactDiff, unet, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator,
-                   rows=slice(None)) -> torch.Tensor:
+                   rows=slice(None), chain: torch.Tensor | None = None) -> torch.Tensor:
     """:meth:`ReactDiff.diffusion_loss` on the windows ``rows`` of a global batch ``x0 (N, L, F)``,
-    ``cond (N, 2L, F)``, through ``unet`` (``model.unet``, or it in DDP).
+    ``cond (N, 2L, F)``, ``chain (N, F + 1)`` (with ``window_chain``), through ``unet`` (``model.unet``, or it in DDP).
 
     Timesteps and noise are drawn for all N windows, in the order and shapes of
     ``ReactDiff.diffusion_loss`` (so ``rows=slice(None)`` gives exactly its loss, tested), and then
@@ -120,15 +121,16 @@ def diffusion_loss(model: ReactDiff, unet, x0: torch.Tensor, cond: torch.Tensor,
     """
     N = x0.shape[0]
     x0 = x0.transpose(1, 2)  # (N, F, L)
+    chain = None if chain is None else chain[rows]
     if not model.config.use_diffusion:  # ablation: regress x0 directly from the condition
         x0 = x0[rows]
-        pred = unet(torch.zeros_like(x0), torch.zeros(x0.shape[0], dtype=torch.long, device=x0.device), cond[rows])
+        pred = unet(torch.zeros_like(x0), torch.zeros(x0.shape[0], dtype=torch.long, device=x0.device), cond[rows], chain)
         return (pred - x0).abs().mean()
     t = torch.randint(0, model.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
     eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
     t, eps, x0 = t[rows], eps[rows], x0[rows]
     x_t = model.scheduler.add_noise(x0, eps, t)
-    return (unet(x_t, t, cond[rows]) - eps).abs().mean()
+    return (unet(x_t, t, cond[rows], chain) - eps).abs().mean()
 
 
 class _DataParallel:
@@ -273,6 +275,8 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
 
     With ``cond_drop_prob > 0`` a random share of the windows sees the null condition (zeros: the
     mean latent), so the same network also predicts unconditional eps (classifier-free guidance).
+    With ``window_chain`` every window also sees the true previous listener window of its clip
+    (teacher forcing; none for a clip's first window), dropped for a ``chain_drop_prob`` share.
     ``distributed``: data-parallel over the process group (the UNet in DDP during the epochs only, so
     the EMA and the checkpoint see the plain module).
     """
@@ -286,9 +290,12 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     T = _usable_frames(train.emotion("listener").shape[1], L)
     x0 = model.normalize(_encode_raw(model, load_streams(train, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
     cond = _condition(model, load_streams(train, "speaker", model), T, device)
+    chain = _chain(x0, T // L) if c.window_chain else None
+    vchain = None
     if val is not None:
         vx0 = model.normalize(_encode_raw(model, load_streams(val, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
         vcond = _condition(model, load_streams(val, "speaker", model), T, device)
+        vchain = _chain(vx0, T // L) if c.window_chain else None
 
     for p in list(model.encoder.parameters()) + list(model.decoder.parameters()):
         p.requires_grad_(False)
@@ -303,9 +310,14 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
             if c.cond_drop_prob > 0:
                 keep = torch.rand(len(idx), generator=gen) >= c.cond_drop_prob
                 batch_cond = batch_cond * keep[:, None, None]
+            batch_chain = None
+            if chain is not None:
+                batch_chain = chain[idx]
+                if c.chain_drop_prob > 0:  # drawn only with window_chain: without it the stream of draws is as before
+                    batch_chain = batch_chain * (torch.rand(len(idx), generator=gen) >= c.chain_drop_prob)[:, None]
             # noise and timesteps of the whole global batch on every rank, this rank's rows used
             rows, scale = dp.split(torch.arange(len(idx)))
-            loss = _scaled(diffusion_loss(model, unet, x0[idx], batch_cond, gen, rows), scale)
+            loss = _scaled(diffusion_loss(model, unet, x0[idx], batch_cond, gen, rows, batch_chain), scale)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.unet.parameters(), 1.0)
@@ -315,7 +327,7 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
                       or (max_seconds is not None and time.perf_counter() - start > max_seconds))
         if val is not None and (epoch % 5 == 4 or last):
             with torch.no_grad():
-                score = dp.agree(float(ema.module.diffusion_loss(vx0, vcond, torch.Generator().manual_seed(1234))))
+                score = dp.agree(float(ema.module.diffusion_loss(vx0, vcond, torch.Generator().manual_seed(1234), vchain)))
             if score < best:
                 best, best_state = score, copy.deepcopy(ema.module.state_dict())
             log(f"stage 2 epoch {epoch + 1}: train {dp.mean_loss(loss):.4f} val {score:.4f}")
@@ -341,6 +353,14 @@ def _condition(model: ReactDiff, speaker_streams, T: int, device) -> torch.Tenso
     L = model.config.window
     cond = condition_windows(model.normalize(_encode_raw(model, speaker_streams, T, device)), L)
     return cond.reshape(-1, 2 * L, model.config.latent_dim)
+
+
+def _chain(x0: torch.Tensor, windows: int) -> torch.Tensor:
+    """Listener windows ``(N * W, L, F)`` (clip-major) -> each window's ``chain (N * W, F + 1)``: the last
+    frame of the clip's previous window and a 1; zeros for a clip's first window (as at sampling)."""
+    chain = chain_input(x0).reshape(-1, windows, x0.shape[2] + 1)  # (N, W, F + 1): window w's own last frame
+    chain = torch.cat([torch.zeros_like(chain[:, :1]), chain[:, :-1]], dim=1)  # shifted: window w gets w - 1's
+    return chain.reshape(-1, x0.shape[2] + 1)
 
 
 @torch.no_grad()

@@ -8,7 +8,11 @@ latent over the previous and the current window, ``(N, 2L, F)``. Conditioning:
 - deviation: the speaker latent delayed by each of ``cond_lags`` frames is also concatenated frame
   by frame to the input channels, so the network sees *when* the speaker did something, including
   late in the previous window (the lagged following that drives appropriateness); a flattened
-  global vector alone loses that alignment at this size.
+  global vector alone loses that alignment at this size (``cond_lags = ()``: the paper's z_bc alone);
+- deviation (``window_chain``): the *listener's* previous window, as ``chain (N, F + 1)`` = its last
+  latent frame and a 1 (zeros and a 0 where there is none: the clip's first window, or chain dropout
+  in training), is broadcast over the frames and concatenated to the input, so that window w starts
+  where window w - 1 of the same generation ended (:func:`chain_input`).
 
 Frame-causal variant (``config.unet_causal``, the small preset; what the online track needs): output
 frame j depends on ``x_t`` and condition frames <= j only. Convolutions are left-padded (causal),
@@ -107,20 +111,20 @@ class ResBlock(nn.Module):
 
 
 class UNet1D(nn.Module):
-    """``eps(x_t (N, F, L), t (N,), cond (N, 2L, F))`` -> ``(N, F, L)``."""
+    """``eps(x_t (N, F, L), t (N,), cond (N, 2L, F), chain (N, F + 1) | None)`` -> ``(N, F, L)``."""
 
     def __init__(self, config: ReactDiffConfig) -> None:
         super().__init__()
         c = self.config = config
         ch, F, L = c.unet_channels, c.latent_dim, c.window
-        if not c.cond_lags or not all(0 <= lag <= L for lag in c.cond_lags):
-            raise BadInputError(f"cond_lags must be a non-empty list of frame lags in [0, window={L}]; got {c.cond_lags}")
+        if not all(0 <= lag <= L for lag in c.cond_lags):
+            raise BadInputError(f"cond_lags must be frame lags in [0, window={L}] (or empty); got {c.cond_lags}")
         self.time_mlp = nn.Sequential(nn.Linear(ch, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         # z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper Sec. 3.3)
         self.cond_mlp = nn.Sequential(nn.Linear(L * F, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         self.cond_norm = nn.GroupNorm(_groups(c.cond_dim), c.cond_dim)  # over z_bc's channels: no time axis
         causal = c.unet_causal
-        self.inp = _conv(F * (1 + len(c.cond_lags)), ch, causal)
+        self.inp = _conv(F * (1 + len(c.cond_lags)) + (F + 1 if c.window_chain else 0), ch, causal)
         self.down1 = ResBlock(ch, ch, c.cond_dim, c.dropout, causal)
         self.down = CausalConv1d(ch, 2 * ch, 3, stride=2) if causal else nn.Conv1d(ch, 2 * ch, 3, stride=2, padding=1)
         self.mid1 = ResBlock(2 * ch, 2 * ch, c.cond_dim, c.dropout, causal)
@@ -129,7 +133,8 @@ class UNet1D(nn.Module):
         self.up1 = ResBlock(2 * ch, ch, c.cond_dim, c.dropout, causal)
         self.out = nn.Sequential(_norm(ch, causal), nn.SiLU(), _conv(ch, F, causal))
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor,
+                chain: torch.Tensor | None = None) -> torch.Tensor:
         N, F, L = x.shape
         # z_bc reads a whole window: the current one in the paper's UNet, the previous one (all before
         # this window's first frame) in the causal UNet.
@@ -137,10 +142,23 @@ class UNet1D(nn.Module):
         z_bc = self.cond_norm(self.cond_mlp(z_window.reshape(N, -1)))  # (N, cond_dim)
         emb = self.time_mlp(sinusoidal(t, self.config.unet_channels)) + z_bc  # (N, cond_dim)
         lagged = [cond[:, L - lag: 2 * L - lag].transpose(1, 2) for lag in self.config.cond_lags]  # (N, F, L) each
-        h0 = self.inp(torch.cat([x, *lagged], dim=1))  # (N, ch, L)
+        extra = []
+        if self.config.window_chain:  # the previous listener window's last frame (+ flag), on every frame
+            chain = x.new_zeros(N, F + 1) if chain is None else chain
+            extra.append(chain[..., None].expand(N, F + 1, L))  # (N, F + 1, L)
+        h0 = self.inp(torch.cat([x, *lagged, *extra], dim=1))  # (N, ch, L)
         h1 = self.down1(h0, emb)  # (N, ch, L)
         h = self.down(h1)  # (N, 2ch, ceil(L/2))
         h = self.mid2(self.mid1(h, emb), emb)
         h = self.up(h, L) if self.config.unet_causal else self.up(h)[..., :L]  # (N, ch, L)
         h = self.up1(torch.cat([h, h1], dim=1), emb)  # (N, ch, L)
         return self.out(h)  # (N, F, L)
+
+
+def chain_input(previous: torch.Tensor) -> torch.Tensor:
+    """The UNet's ``chain`` from the previous listener window ``(N, L, F)`` (normalised latent):
+    ``(N, F + 1)`` = its last frame and a 1 (the UNet reads ``chain=None`` as zeros: no previous window).
+
+    Only the last frame is passed on: what a smooth join needs, and it keeps the online state small.
+    """
+    return torch.cat([previous[:, -1], previous.new_ones(previous.shape[0], 1)], dim=1)  # (N, F + 1)

@@ -19,22 +19,33 @@ ENTRY_POINT_GROUP = "react_bench.submissions"
 _BUILTIN_MODULES = ("react_bench.baselines", "react_bench.models.reactdiff")
 
 _REGISTRY: dict[str, type[Submission]] = {}
+_ALIASES: dict[str, str] = {}
+"""Old name -> registered name (a renamed submission keeps answering to its old name)."""
 _loaded = False
 
 S = TypeVar("S", bound=type[Submission])
 
 
-def register_submission(name: str) -> Callable[[S], S]:
-    """Class decorator: make a :class:`Submission` subclass available as ``name``."""
+def register_submission(name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[S], S]:
+    """Class decorator: make a :class:`Submission` subclass available as ``name``.
+
+    ``aliases``: other names that resolve to the same class (e.g. the name before a rename); the class's
+    ``name`` stays ``name``, and :func:`available_submissions` lists ``name`` only.
+    """
 
     def decorator(cls: S) -> S:
         if not (isinstance(cls, type) and issubclass(cls, Submission)):
             raise TypeError(f"@register_submission({name!r}) expects a Submission subclass; got {cls!r}")
-        existing = _REGISTRY.get(name)
-        if existing is not None and existing is not cls and existing.__qualname__ != cls.__qualname__:
-            raise BadInputError(f"submission name {name!r} is already registered by {existing.__module__}")
+        for taken in (name, *aliases):
+            existing = _REGISTRY.get(taken) or _REGISTRY.get(_ALIASES.get(taken, ""))
+            if existing is not None and existing is not cls and existing.__qualname__ != cls.__qualname__:
+                raise BadInputError(f"submission name {taken!r} is already registered by {existing.__module__}")
+        if name in _ALIASES:
+            raise BadInputError(f"submission name {name!r} is already an alias of {_ALIASES[name]!r}")
         cls.name = name
         _REGISTRY[name] = cls
+        for alias in aliases:
+            _ALIASES[alias] = name
         return cls
 
     return decorator
@@ -65,18 +76,25 @@ def _load_all() -> None:
 
 
 def available_submissions() -> list[str]:
-    """Names of every registered submission, sorted."""
+    """Names of every registered submission, sorted (aliases not included: see :func:`submission_aliases`)."""
     _load_all()
     return sorted(_REGISTRY)
 
 
+def submission_aliases() -> dict[str, str]:
+    """Alias -> the registered name it resolves to."""
+    _load_all()
+    return dict(sorted(_ALIASES.items()))
+
+
 def get_submission(name: str) -> type[Submission]:
-    """The submission class registered as ``name``; KeyError listing what exists otherwise."""
+    """The submission class registered as ``name`` (or an alias of it); KeyError listing what exists otherwise."""
     _load_all()
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[_ALIASES.get(name, name)]
     except KeyError:
+        aliases = "".join(f"; {a} (alias of {n})" for a, n in sorted(_ALIASES.items()))
         raise UnknownNameError(
-            f"unknown submission {name!r}; available: {', '.join(sorted(_REGISTRY))}. "
+            f"unknown submission {name!r}; available: {', '.join(sorted(_REGISTRY))}{aliases}. "
             f"Register one with @register_submission or the {ENTRY_POINT_GROUP!r} entry-point group."
         ) from None
