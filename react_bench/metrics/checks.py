@@ -36,6 +36,7 @@ __all__ = [
     "check_speaker",
     "check_speaker_count",
     "check_syn_frames",
+    "check_valid_frames",
 ]
 
 _INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
@@ -134,21 +135,42 @@ def check_speaker_count(p: torch.Tensor, s: torch.Tensor) -> None:
         )
 
 
-def check_syn_frames(p: torch.Tensor) -> None:
-    if p.shape[-2] < TLCC_MAX_LAG + 2:
+def check_syn_frames(p: torch.Tensor, max_lag: int = TLCC_MAX_LAG) -> None:
+    if p.shape[-2] < max_lag + 2:
         raise BadInputError(
-            f"FRSyn needs T >= {TLCC_MAX_LAG + 2} frames (lags up to +-{TLCC_MAX_LAG} leave windows of at "
+            f"FRSyn needs T >= {max_lag + 2} frames (lags up to +-{max_lag} leave windows of at "
             f"least 2 frames); got T = {p.shape[-2]}."
         )
 
 
-def check_speaker(speaker: Any, p: torch.Tensor) -> torch.Tensor:
+def check_speaker(speaker: Any, p: torch.Tensor, *, max_lag: int = TLCC_MAX_LAG) -> torch.Tensor:
     """``speaker (N, T, 25)`` against validated ``preds (N, G, T, 25)``; float64 on preds' device."""
     s = check_sequences(speaker, "speaker", rows="N", device=p.device, dtype=torch.float64)
     check_same_frames(p, "preds", s, "speaker")
     check_speaker_count(p, s)
-    check_syn_frames(p)
+    check_syn_frames(p, max_lag)
     return s
+
+
+def check_valid_frames(valid: Any, n: int, t: int, *, name: str = "valid_frames", device=None) -> torch.Tensor:
+    """``valid (n,)`` whole numbers of frames in ``[2, t]`` (the rest of each sequence is padding); int64."""
+    v = as_tensor(valid, name, device=device)
+    if v.ndim != 1 or v.shape[0] != n:
+        raise BadInputError(
+            f"{name} must hold one frame count per sequence: shape ({n},); got {tuple(v.shape)}. "
+            f"Use the dataset's valid_frames (MarsDataset.valid_frames), or None when nothing is padded."
+        )
+    if v.is_floating_point() and not bool((v == v.round()).all()):
+        raise BadInputError(f"{name} must hold whole numbers of frames; got non-integer values.")
+    v = v.to(torch.int64)
+    bad = ((v < 2) | (v > t)).nonzero().flatten()
+    if bad.numel():
+        k = int(bad[0])
+        raise BadInputError(
+            f"{name} must lie in [2, T] = [2, {t}]; {bad.numel()} value(s) do not (first: sequence {k}, "
+            f"{int(v[k])} frames). A window needs at least 2 real frames to be scored."
+        )
+    return v
 
 
 def check_appropriate(appropriate: Any, n: int, m: int, *, device=None) -> torch.Tensor:
@@ -238,23 +260,55 @@ class MetricInputs:
         targets: ``(M, T, 25)`` real listener reactions.
         speaker: ``(N, T, 25)`` speaker sequences.
         appropriate: ``(N, M)`` bool, at least one True per row.
+        max_lag: FRSyn's lag range, ``-max_lag..max_lag`` (``react_bench.metrics.tlcc.tlcc_max_lag``).
+        valid_frames: ``(N,)`` int64 real frames of each speaker sample (zero padding after them), or
+            None when nothing is padded.
+        target_valid_frames: ``(M,)`` int64 real frames of each target, or None.
     """
 
     preds: torch.Tensor
     targets: torch.Tensor
     speaker: torch.Tensor
     appropriate: torch.Tensor
+    max_lag: int = TLCC_MAX_LAG
+    valid_frames: torch.Tensor | None = None
+    target_valid_frames: torch.Tensor | None = None
 
     @property
     def device(self) -> torch.device:
         return self.preds.device
 
+    @property
+    def padded(self) -> bool:
+        """Whether some frames are padding (then ``react_bench.metrics.valid_frames`` scores them out)."""
+        t = self.preds.shape[2]
+        return any(v is not None and bool((v < t).any()) for v in (self.valid_frames, self.target_valid_frames))
 
-def check_metric_inputs(preds: Any, targets: Any, speaker: Any, appropriate: Any, *, device=None) -> MetricInputs:
-    """Validate the four inputs of ``evaluate`` once; float64 tensors on ``device`` (None: preds' device)."""
+
+def check_metric_inputs(preds: Any, targets: Any, speaker: Any, appropriate: Any, *, device=None,
+                        max_lag: int = TLCC_MAX_LAG, valid_frames: Any = None,
+                        target_valid_frames: Any = None) -> MetricInputs:
+    """Validate the inputs of ``evaluate`` once; float64 tensors on ``device`` (None: preds' device).
+
+    ``target_valid_frames`` defaults to ``valid_frames`` when there are as many targets as speakers
+    (the MARS layout: target j is sample j's listener window).
+    """
     p = check_preds(preds, device=device, dtype=torch.float64)
     t = check_sequences(targets, "targets", device=p.device, dtype=torch.float64)
     check_same_frames(p, "preds", t, "targets")
     a = check_appropriate(appropriate, p.shape[0], t.shape[0], device=p.device)
-    s = check_speaker(speaker, p)
-    return MetricInputs(preds=p, targets=t, speaker=s, appropriate=a)
+    s = check_speaker(speaker, p, max_lag=max_lag)
+    frames = p.shape[2]
+    v = None if valid_frames is None else check_valid_frames(valid_frames, p.shape[0], frames, device=p.device)
+    if target_valid_frames is None and v is not None:
+        if t.shape[0] != p.shape[0]:
+            raise BadInputError(
+                f"valid_frames is given for the {p.shape[0]} speakers but there are {t.shape[0]} targets; "
+                f"pass target_valid_frames ({t.shape[0]},) too."
+            )
+        tv = v
+    else:
+        tv = None if target_valid_frames is None else check_valid_frames(
+            target_valid_frames, t.shape[0], frames, name="target_valid_frames", device=p.device)
+    return MetricInputs(preds=p, targets=t, speaker=s, appropriate=a, max_lag=max_lag, valid_frames=v,
+                        target_valid_frames=tv)

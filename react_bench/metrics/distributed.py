@@ -169,7 +169,7 @@ def evaluate_block(
     block = pg.contiguous_block(n, pg.rank(), pg.world_size())
     rows = slice(block.start, block.stop)
     mine = MetricInputs(preds=inputs.preds[rows], targets=inputs.targets, speaker=inputs.speaker[rows],
-                        appropriate=inputs.appropriate[rows])
+                        appropriate=inputs.appropriate[rows], max_lag=inputs.max_lag)
     indices = torch.arange(block.start, block.stop, dtype=torch.int64)
     return evaluate_shard(mine, indices, specs, num_speakers=n, protocol=protocol, rea=rea,
                           rea_features=rea_features, per_speaker=per_speaker, cpu_threads=cpu_threads)

@@ -14,7 +14,9 @@ from react_bench.metrics.checks import MetricInputs, check_metric_inputs
 from react_bench.metrics.frechet import frechet_distance
 from react_bench.metrics.protocols import REACT2024, check_protocol
 from react_bench.metrics.realism import FRREA_FEATURE_VERSION
+from react_bench.metrics.valid_frames import padded_kernel
 from react_bench.metrics.spec import METRIC_DIRECTIONS, METRIC_SPECS, METRICS, MetricSpec
+from react_bench.metrics.tlcc import tlcc_max_lag
 
 __all__ = ["evaluate", "METRIC_DIRECTIONS", "METRICS"]
 
@@ -75,6 +77,10 @@ def evaluate(
     per_speaker: bool = False,
     cpu_threads: int | None = 1,
     distributed: bool = False,
+    fps: float | None = None,
+    max_lag: int | None = None,
+    valid_frames: Any = None,
+    target_valid_frames: Any = None,
 ) -> dict:
     """All REACT metrics of a set of generated reactions (and react-bench's FREnergy).
 
@@ -100,11 +106,20 @@ def evaluate(
             (``react_bench.metrics.distributed``): every rank must call ``evaluate`` with the same
             inputs and gets the same dict. Opt-in, because a collective call deadlocks when only
             some ranks make it. Without a group of more than one process it changes nothing.
+        fps: the data's frame rate (``dataset.fps``: 25 REACT2024, 30 MARS). Under react2024 it is only
+            recorded: the official FRSyn searches lags -49..49 on every dataset (``fps=25`` fixed in
+            ``calculate_tlcc``); under corrected FRSyn searches ``round(2 fps) - 1`` lags each way.
+        max_lag: FRSyn's lag range, overriding both (see ``react_bench.metrics.tlcc.tlcc_max_lag``).
+        valid_frames: ``(N,)`` real frames of each speaker sample; frames after them are padding and
+            are scored by no metric (``react_bench.metrics.valid_frames``). None: all T are real.
+        target_valid_frames: ``(M,)`` real frames of each target (default: ``valid_frames`` when M = N).
 
     Returns:
         ``{"FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FRSyn", "FRRea", "FREnergy"}`` as floats
         (``FRRea`` None when disabled; ``FRDvs`` None when N = 1), ``"FRCorr_per_gen"`` under corrected,
-        plus ``protocol``, ``frrea_feature_space``, ``seconds`` (per metric) and the sizes N, G, T, M.
+        plus ``protocol``, ``frrea_feature_space``, ``seconds`` (per metric), the sizes N, G, T, M,
+        ``fps`` (as given), ``tlcc_max_lag`` (the lag range FRSyn searched) and ``padding``
+        (``"none"``, or ``"excluded"`` with ``padded_samples`` when some frames were padding).
 
     >>> import torch
     >>> seqs = torch.rand(2, 60, 25, generator=torch.Generator().manual_seed(0))
@@ -116,14 +131,33 @@ def evaluate(
     if cpu_threads is not None and (not isinstance(cpu_threads, int) or cpu_threads < 1):
         raise BadInputError(f"cpu_threads must be a positive int or None; got {cpu_threads!r}.")
     specs = selected_specs(protocol, metrics)
-    inputs = check_metric_inputs(preds, targets, speaker, appropriate, device=device)
+    lags = tlcc_max_lag(protocol, fps=fps, max_lag=max_lag)
+    inputs = check_metric_inputs(preds, targets, speaker, appropriate, device=device, max_lag=lags,
+                                 valid_frames=valid_frames, target_valid_frames=target_valid_frames)
     if distributed and is_distributed():
+        if inputs.padded:
+            raise BadInputError(
+                "scoring padded sequences (valid_frames) over several processes is not supported yet; "
+                "score them in one process (without torchrun)"
+            )
         from react_bench.metrics.distributed import evaluate_block  # imports this module
 
-        return evaluate_block(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
-                              per_speaker=per_speaker, cpu_threads=cpu_threads)
-    return evaluate_checked(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
-                            per_speaker=per_speaker, cpu_threads=cpu_threads)
+        result = evaluate_block(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
+                                per_speaker=per_speaker, cpu_threads=cpu_threads)
+    else:
+        result = evaluate_checked(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
+                                  per_speaker=per_speaker, cpu_threads=cpu_threads)
+    return {**result, **scoring_fields(inputs, fps)}
+
+
+def scoring_fields(inputs: MetricInputs, fps: float | None) -> dict:
+    """What a result records about the frame rate, FRSyn's lag range and the padding it left out."""
+    fields: dict[str, Any] = {"fps": fps, "tlcc_max_lag": inputs.max_lag, "padding": "none"}
+    if inputs.padded:
+        t = inputs.preds.shape[2]
+        padded = 0 if inputs.valid_frames is None else int((inputs.valid_frames < t).sum())
+        fields.update(padding="excluded", padded_samples=padded)
+    return fields
 
 
 def evaluate_checked(
@@ -220,7 +254,10 @@ def compute_metric(spec: MetricSpec, inputs: MetricInputs, protocol: str, values
     if spec.name == "FRRea" and not rea:
         return None
     with timer(spec.name):
-        return kernel(spec) if kernel is not None else spec.kernel(inputs, protocol)
+        if kernel is not None:
+            return kernel(spec)
+        # Padding is never scored (the official test cuts it off before scoring; see valid_frames.py).
+        return padded_kernel(spec, inputs, protocol) if inputs.padded else spec.kernel(inputs, protocol)
 
 
 def _scalar(value: Any) -> float | None:

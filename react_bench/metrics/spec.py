@@ -83,7 +83,7 @@ class MetricSpec:
 def _fr_syn(x: MetricInputs, protocol: str) -> torch.Tensor:
     # react2024 scores generation 0 only (the official multiprocessing path); corrected all generations.
     preds = x.preds[:, :1] if protocol == REACT2024 else x.preds
-    return _offsets(preds, x.speaker, protocol).abs().double().mean(dim=1)
+    return _offsets(preds, x.speaker, protocol, x.max_lag, x.valid_frames).abs().double().mean(dim=1)
 
 
 METRIC_SPECS: tuple[MetricSpec, ...] = (
@@ -96,7 +96,7 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("FRDvs", "higher", "[0, inf)",
                lambda x, protocol: _fr_dvs_per_speaker(x.preds) if x.preds.shape[0] >= 2 else None,
                across_speakers=True),
-    MetricSpec("FRSyn", "lower", "[0, 49]", _fr_syn),
+    MetricSpec("FRSyn", "lower", "[0, max_lag] (49 at 25 fps)", _fr_syn),
     MetricSpec("FRRea", "lower", "[0, inf)", lambda x, protocol: _fr_rea(x.preds[:, 0], x.targets),
                per_speaker=False, across_speakers=True),
     MetricSpec("FREnergy", "lower", "[0, inf)",
