@@ -30,7 +30,7 @@ import torch
 from react_bench import distributed as pg
 from react_bench.constants import SPLITS
 from react_bench.metrics import evaluate
-from react_bench.metrics.protocols import PROTOCOLS, REACT2024
+from react_bench.metrics.protocols import PROTOCOLS, REACT2024, scoring_block
 from react_bench.metrics.spec import METRIC_DIRECTIONS
 from react_bench.results import RESULTS_FILE, build_record, write_results
 from react_bench.utils import sha256_array, sha256_file
@@ -72,6 +72,7 @@ def _score(args: argparse.Namespace) -> int:
     from react_bench.data.layout import open_dataset
     from react_bench.data.predictions import load_predictions
     from react_bench.runner.record import dataset_block
+    from react_bench.runner.run import dataset_scoring_options
 
     if args.data is not None:
         root = args.data
@@ -87,7 +88,8 @@ def _score(args: argparse.Namespace) -> int:
     # Every rank validates the whole input (the same error everywhere, no rank left waiting), then
     # scores its block of speakers.
     scores = evaluate(preds, targets, speaker, ds.appropriateness(), protocol=args.protocol,
-                      device=args.device, rea=not args.no_rea, per_speaker=True, distributed=True)
+                      device=args.device, rea=not args.no_rea, per_speaker=True, distributed=True,
+                      **dataset_scoring_options(ds))
     if pg.rank() != 0:
         return 0
     name = args.name or args.preds.stem
@@ -103,6 +105,7 @@ def _score(args: argparse.Namespace) -> int:
         predictions={"path": str(args.preds.resolve()), "shape": list(preds.shape),
                      "sha256": sha256_file(args.preds) if args.preds.is_file() else sha256_array(preds)},
         sizes={key: scores[key] for key in ("num_speakers", "num_generations", "num_frames", "num_targets")},
+        scoring=scoring_block(ds, scores),
     )
     out = args.out if args.out is not None else _default_out(args.runs, name, args.track, args.split)
     path = write_results(out, record)
@@ -132,4 +135,9 @@ def format_table(record: dict) -> str:
         lines.append(f"{name:<16}{entry['value']:>12.4f}  {METRIC_DIRECTIONS[name]:<8}{shown:>9}")
     if record.get("frrea_feature_space"):
         lines.append(f"FRRea feature space: {record['frrea_feature_space']}")
+    scoring = record.get("scoring") or {}
+    if scoring.get("tlcc_lags"):
+        lines.append(f"FRSyn lags: {scoring['tlcc_lags']}; padding: {scoring.get('padding')}")
+    if scoring.get("caption"):
+        lines.append(scoring["caption"])
     return "\n".join(lines)

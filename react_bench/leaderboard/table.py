@@ -64,6 +64,7 @@ class Table:
     frrea_feature_space: str | None
     columns: list[Column]
     appropriateness_source: str | None = None
+    scoring_caption: str | None = None  # results' scoring.caption: e.g. what a MARS result follows
     rows: dict[str, list[Cell | None]] = field(default_factory=dict)
     references: set[str] = field(default_factory=set)  # reference rows (GT, Oracle): shown apart, never best
     audits: dict[str, str] = field(default_factory=dict)  # online: name -> audit verdict
@@ -104,6 +105,7 @@ def _build(track: str, key: tuple, records: list[dict]) -> Table:
         synthetic=bool(records[0]["dataset"].get("is_synthetic")),
         frrea_feature_space=records[0].get("frrea_feature_space"), columns=columns,
         appropriateness_source=records[0]["dataset"].get("appropriateness_source"),
+        scoring_caption=(records[0].get("scoring") or {}).get("caption"),
     )
     # Submissions first, references after them (each group in the records' order: by name).
     records = sorted(records, key=lambda record: bool(record["submission"].get("reference")))
@@ -185,6 +187,8 @@ def _caption(table: Table) -> str:
         text += f", appropriateness matrix `{table.appropriateness_source}`"
         if table.appropriateness_source == "rule":
             text += " (built by react-bench's rule, not the official matrix: not comparable with published numbers)"
+    if table.scoring_caption:
+        text += f". {table.scoring_caption}"
     return text + "."
 
 

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from react_bench.errors import BadInputError, MissingDataError
 from react_bench import distributed as pg
 from react_bench.metrics import evaluate
+from react_bench.metrics.protocols import scoring_block
 from react_bench.runner.audit import AUDIT_SAMPLES, audit_causality
 from react_bench.runner.batches import SpeakerStreams
 from react_bench.runner.config import DEFAULT_BATCH_SIZE, RunConfig
@@ -59,7 +60,15 @@ def open_split(root: Path, split: str):
 
 
 Scorer = Callable[..., dict]
-"""``scorer(preds, targets, speaker, appropriate, *, protocol, device, per_speaker) -> dict`` as ``evaluate``."""
+"""``scorer(preds, targets, speaker, appropriate, *, protocol, device, per_speaker, fps, valid_frames) -> dict``
+as ``evaluate``."""
+
+
+def dataset_scoring_options(dataset) -> dict:
+    """What ``evaluate`` takes from the split: its frame rate (FRSyn's lag range under corrected; 25
+    REACT2024, 30 MARS) and the valid frames of each sample (MARS windows are zero-padded past the
+    end of their clip; padding is never scored). Used by ``react-bench run`` and ``evaluate`` alike."""
+    return {"fps": dataset.fps, "valid_frames": getattr(dataset, "valid_frames", None)}
 
 
 @dataclass
@@ -193,7 +202,7 @@ def run_submission(
     shared = {"distributed": True} if pg.is_distributed() else {}  # every rank scores its share
     scores = scorer(
         emotion, dataset.targets(), dataset.emotion("speaker"), dataset.appropriateness(),
-        protocol=protocol, device=torch_device, per_speaker=True, **shared,
+        protocol=protocol, device=torch_device, per_speaker=True, **dataset_scoring_options(dataset), **shared,
     )
     if not lead:
         pg.barrier()  # wait for rank 0's results
@@ -211,7 +220,7 @@ def run_submission(
         "total_s_this_session": time.perf_counter() - t_start,
         "resumed": store.resumed,
     }
-    extra = {}
+    extra = {"scoring": scoring_block(dataset, scores)}
     if audit is not None:
         timings["audit_s"] = audit["seconds"]
         extra["audit"] = audit

@@ -10,7 +10,8 @@ import torch
 from react_bench.submissions import Reactions, Submission, register_submission
 
 
-def fake_evaluate(preds, targets, speaker, appropriate, *, protocol="react2024", device=None, per_speaker=False):
+def fake_evaluate(preds, targets, speaker, appropriate, *, protocol="react2024", device=None, per_speaker=False,
+                  **_dataset_options):
     """A tiny stand-in for ``react_bench.metrics.evaluate``, passed to ``run_submission(scorer=...)`` by the
     tests of the runner's mechanics (not of the numbers).
 
