@@ -43,6 +43,19 @@ def stream_dims(config: ReactDiffConfig) -> dict[str, int]:
     return dims
 
 
+def check_stream_dim(config: ReactDiffConfig, name: str, dim: int) -> None:
+    """Raise when feature ``name`` has ``dim`` channels but the config expects another size (at the edge,
+    where the extractor's output first meets the model: the wav2vec2 width depends on the saved model)."""
+    expected = stream_dims(config)[name]
+    if dim != expected:
+        field = next((f for f in ("au_feature", "mfcc_feature", "wav2vec2_feature") if getattr(config, f)
+                      and getattr(config, f)[0] == name), "face_features")
+        raise BadInputError(
+            f"feature {name!r} has {dim} channels but the ReactDiff config expects {expected}; set {field} to match "
+            f"(e.g. --set {field}='[\"{name}\", {dim}]'{' inside the list' if field == 'face_features' else ''})"
+        )
+
+
 class _StandardisedInputs(nn.Module):
     """Per-stream input statistics as buffers (set by :meth:`set_input_stats`) and the check of the streams."""
 

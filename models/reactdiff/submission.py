@@ -20,7 +20,7 @@ from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 
 from .config import PRESETS, ReactDiffConfig
-from .encoder import SPEAKER_EMOTION, stream_dims
+from .encoder import SPEAKER_EMOTION, check_stream_dim, stream_dims
 from .model import ReactDiff, condition_windows, pad_streams
 from .train import fit as fit_model
 
@@ -86,6 +86,7 @@ class _ReactDiffBase(Submission):
             if name == SPEAKER_EMOTION:
                 out[name] = batch.emotion.float().to(self.device)
             elif name in batch.features:
+                check_stream_dim(self.model_config, name, batch.features[name].shape[-1])
                 out[name] = batch.features[name].float().to(self.device)
             else:
                 raise BadInputError(

@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from react_bench import distributed as pg
 from react_bench.errors import BadInputError
 
-from .encoder import SPEAKER_EMOTION, stream_dims
+from .encoder import SPEAKER_EMOTION, check_stream_dim, stream_dims
 from .model import ReactDiff, condition_windows
 from .unet import chain_input
 
@@ -47,6 +47,7 @@ def load_streams(ds: "ReactDataset", role: str, model: ReactDiff) -> dict[str, t
     specs = {spec.name: spec for spec in model.config.feature_specs}
     for name in stream_dims(model.config):
         array = ds.emotion(role) if name == SPEAKER_EMOTION else ds.features(specs[name], role)
+        check_stream_dim(model.config, name, array.shape[-1])
         out[name] = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     return out
 

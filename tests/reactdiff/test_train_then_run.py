@@ -40,6 +40,6 @@ def test_train_then_run_loads_the_trained_checkpoint(synthetic_root, tmp_path, m
 
 def test_an_unknown_preset_is_a_user_error(capsys):
     assert main(["train", "reactdiff", "--config", "huge"]) == 2
-    assert "unknown ReactDiff preset 'huge'; available: small, paper" in capsys.readouterr().err
+    assert "unknown ReactDiff preset 'huge'; available: small, paper, paper-exact" in capsys.readouterr().err
     with pytest.raises(KeyError):
         ReactDiffSubmission(preset="huge")
