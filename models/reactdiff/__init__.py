@@ -5,6 +5,7 @@ from .config import PAPER, PRESETS, SMALL, ReactDiffConfig
 from .model import ReactDiff
 from .scheduler import DDIMScheduler
 from .submission import ReactDiffNoAudio, ReactDiffNoDiffusion, ReactDiffNoVisual, ReactDiffSubmission
+from .lrs_submission import ReactDiffLRS  # noqa: F401  (registers reactdiff-lrs)
 from .train import fit
 
 __all__ = [
