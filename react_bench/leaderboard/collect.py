@@ -1,8 +1,10 @@
-"""Find results files under a runs folder and keep the latest run per submission."""
+"""Find results files under a runs folder and keep the latest run per submission (or per seed)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Callable, Iterable
 
 from react_bench.results import find_results
 
@@ -19,14 +21,7 @@ def load_results(runs: str | Path, *, warn=None) -> list[dict]:
     return find_results(runs, warn=warn)
 
 
-def latest_runs(
-    results: list[dict], *, track: str, split: str | None = None, protocol: str | None = None
-) -> list[dict]:
-    """The latest run of each (submission, split, protocol, dataset) on ``track``, sorted by name.
-
-    "Latest" is the newest ``provenance.date``, then the folder name (a timestamp).
-    """
-    latest: dict[tuple, dict] = {}
+def _selected(results: list[dict], *, track: str, split: str | None, protocol: str | None) -> Iterable[dict]:
     for record in results:
         if record.get("track") != track:
             continue
@@ -34,9 +29,67 @@ def latest_runs(
             continue
         if protocol is not None and record.get("protocol") != protocol:
             continue
-        key = (record["submission"]["name"], record.get("split"), record.get("protocol"),
-               record.get("dataset", {}).get("fingerprint"))
+        yield record
+
+
+def _newest(records: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
+    # "Newest" is the latest provenance.date, then the folder name (a timestamp).
+    latest: dict[tuple, tuple] = {}
+    for record in records:
+        k = key(record)
         order = (record.get("provenance", {}).get("date") or "", Path(record["_path"]).name)
-        if key not in latest or order >= latest[key][0]:
-            latest[key] = (order, record)
-    return [record for _, record in sorted(latest.values(), key=lambda item: item[1]["submission"]["name"])]
+        if k not in latest or order >= latest[k][0]:
+            latest[k] = (order, record)
+    return [record for _, record in latest.values()]
+
+
+def _table_key(record: dict) -> tuple:
+    return (record["submission"]["name"], record.get("split"), record.get("protocol"),
+            record.get("dataset", {}).get("fingerprint"))
+
+
+def latest_runs(
+    results: list[dict], *, track: str, split: str | None = None, protocol: str | None = None
+) -> list[dict]:
+    """The latest run of each (submission, split, protocol, dataset) on ``track``, sorted by name.
+
+    "Latest" is the newest ``provenance.date``, then the folder name (a timestamp).
+    """
+    newest = _newest(_selected(results, track=track, split=split, protocol=protocol), _table_key)
+    return sorted(newest, key=lambda record: record["submission"]["name"])
+
+
+def run_seed(record: dict) -> int | None:
+    """The seed a run was made with (``react-bench run --seed``: the fit's and the generation's), or None
+    when the record does not say (``react-bench evaluate``, a handmade file)."""
+    seed = (record.get("seeds") or {}).get("run_seed")
+    if seed is None:
+        seed = (record.get("config") or {}).get("seed")
+    return None if seed is None else int(seed)
+
+
+def submission_options(record: dict) -> str:
+    """The run's submission options (``--set``/``--config``) as canonical JSON; ``"{}"`` for the defaults."""
+    return json.dumps(record["submission"].get("config") or {}, sort_keys=True, default=str)
+
+
+def latest_seed_runs(
+    results: list[dict], *, track: str, names: dict[str, str], split: str | None = None, protocol: str | None = None
+) -> list[dict]:
+    """The latest run of each (submission, options, seed, split, protocol, dataset) on ``track``.
+
+    Only submissions named in ``names`` (a run's recorded name -> the name it is counted under, e.g.
+    an alias -> its registered name) are kept, so several seeds of one submission all stay, and a run
+    under an old name joins the runs under the new one.
+    """
+    def key(record: dict) -> tuple:
+        return (names[record["submission"]["name"]], submission_options(record), run_seed(record),
+                *_table_key(record)[1:])
+
+    selected = (r for r in _selected(results, track=track, split=split, protocol=protocol)
+                if r["submission"]["name"] in names)
+    def order(record: dict) -> tuple:
+        name, options, seed = key(record)[:3]
+        return name, options, seed is None, seed or 0
+
+    return sorted(_newest(selected, key), key=order)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from react_bench.errors import MissingDataError
+from react_bench.leaderboard.ablations import AblationTable, ablation_group, build_ablation_tables, render_ablations
 from react_bench.leaderboard.collect import latest_runs, load_results
 from react_bench.leaderboard.table import build_tables, render
 
@@ -47,3 +48,34 @@ def leaderboard_page(records: dict[str, list[dict]], *, plots: dict[str, list] |
 def leaderboard_text(records: list[dict], *, track: str, fmt: str = "md") -> str:
     """The leaderboard of ``records`` rendered as ``fmt`` (md, csv or html)."""
     return render(build_tables(records, track=track), fmt=fmt, title=f"Leaderboard: {track} track")
+
+
+def ablation_tables(
+    runs: str | Path, *, group: str, tracks: tuple[str, ...], split: str = "test", protocol: str | None = None
+) -> list[AblationTable]:
+    """The ablation tables of ``group`` (:mod:`react_bench.leaderboard.ablations`) for each of ``tracks``,
+    from every seed's newest run under ``runs``; runs under an alias count as the registered name's.
+
+    MissingDataError (naming the command to run) when no member of the group has a run on any track.
+    """
+    from react_bench.submissions.registry import submission_aliases
+
+    spec = ablation_group(group)  # an unknown group fails before the runs folder is read
+    results = load_results(runs)
+    aliases = submission_aliases()
+    tables = [table for track in tracks
+              for table in build_ablation_tables(results, group=spec, track=track, split=split, protocol=protocol,
+                                                 aliases=aliases)]
+    if not tables:
+        names = ", ".join(name for name, _ in spec.members)
+        raise MissingDataError(
+            f"no results of group {group!r} ({names}) on track {' or '.join(map(repr, tracks))}, split {split!r} "
+            f"under {str(runs)!r}; run `react-bench run {spec.full} --track {tracks[0]} --seed 0` first "
+            f"(leaderboards/regenerate_ablations.sh runs them all)"
+        )
+    return tables
+
+
+def ablation_text(tables: list[AblationTable], *, group: str, fmt: str = "md") -> str:
+    """``tables`` rendered as ``fmt`` (md or csv), titled after the group."""
+    return render_ablations(tables, fmt=fmt, title=f"Ablations: {group}")

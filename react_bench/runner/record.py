@@ -1,10 +1,13 @@
-"""The runner's part of a results record: the run's fields, online timing (the schema is ``react_bench.results``)."""
+"""The runner's part of a results record: the run's fields, online timing, diagnostics (the schema is
+``react_bench.results``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from react_bench.constants import FPS
+from react_bench.errors import BadInputError
+from react_bench.metrics.smoothness import WINDOW_FRAMES, window_steps
 from react_bench.results import build_record
 from react_bench.submissions import ONLINE_CHUNK_FRAMES, Submission
 from react_bench.utils import sha256_array
@@ -69,8 +72,39 @@ def build_results(
         timings=timings,
         online=online,
         degenerate=degenerate_metrics(emotion, dataset.targets()),
+        diagnostics=diagnostics_block(emotion, dataset.targets()),
         **extra,
     )
+
+
+def diagnostics_block(preds, targets, *, window: int = WINDOW_FRAMES) -> dict:
+    """What a results record says beyond the metrics: numbers that explain, never rank.
+
+    ``window_jump_ratio`` (:mod:`react_bench.metrics.smoothness`): the mean frame-to-frame change of
+    the predictions ``(N, S, T, 25)`` at ``window`` boundaries over the change inside windows, with its
+    two means; ``reference_window_jump_ratio``: the same for the split's real listeners ``(M, T, 25)``
+    (about 1). A ratio that is undefined (clips of at most ``window`` frames, or reactions that never
+    change inside a window: MeanFr) is None, and ``window_jump_undefined`` says why.
+
+    >>> t = np.arange(100, dtype=np.float32)
+    >>> preds = np.broadcast_to(t[None, None, :, None] / 100 + (t[None, None, :, None] >= 50), (2, 3, 100, 25))
+    >>> block = diagnostics_block(preds, np.broadcast_to(t[None, :, None] / 100, (4, 100, 25)))
+    >>> round(block["window_jump_ratio"], 2), round(block["reference_window_jump_ratio"], 2)
+    (101.0, 1.0)
+    """
+    block: dict = {"window": window}
+    for prefix, x in (("", preds), ("reference_", np.asarray(targets)[:, None])):
+        try:
+            boundary, within = window_steps(x, window=window)
+        except BadInputError as error:  # a clip shorter than two windows: nothing to measure
+            block[f"{prefix}window_jump_ratio"] = None
+            block[f"{prefix}window_jump_undefined"] = str(error)
+            continue
+        block[f"{prefix}window_jump_ratio"] = boundary / within if within > 0 else None
+        block[f"{prefix}window_steps"] = {"boundary": boundary, "within": within}
+        if within == 0:
+            block[f"{prefix}window_jump_undefined"] = "the sequences never change inside a window"
+    return block
 
 
 def degenerate_metrics(preds, targets) -> dict[str, str]:
