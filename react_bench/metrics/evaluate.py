@@ -14,11 +14,16 @@ from react_bench.metrics.checks import MetricInputs, check_metric_inputs
 from react_bench.metrics.frechet import frechet_distance
 from react_bench.metrics.protocols import REACT2024, check_protocol
 from react_bench.metrics.realism import FRREA_FEATURE_VERSION
-from react_bench.metrics.valid_frames import padded_kernel
-from react_bench.metrics.spec import METRIC_DIRECTIONS, METRIC_SPECS, METRICS, MetricSpec
+from react_bench.metrics.spec import (
+    METRIC_DIRECTIONS,
+    METRIC_SPECS,
+    METRICS,
+    MetricSpec,
+)
 from react_bench.metrics.tlcc import tlcc_max_lag
+from react_bench.metrics.valid_frames import padded_kernel
 
-__all__ = ["evaluate", "METRIC_DIRECTIONS", "METRICS"]
+__all__ = ["METRICS", "METRIC_DIRECTIONS", "evaluate"]
 
 USER_FEATURES = "user-features"
 """``frrea_feature_space`` when FRRea was computed on features the caller passed (``rea_features``)."""
@@ -140,7 +145,9 @@ def evaluate(
                 "scoring padded sequences (valid_frames) over several processes is not supported yet; "
                 "score them in one process (without torchrun)"
             )
-        from react_bench.metrics.distributed import evaluate_block  # imports this module
+        from react_bench.metrics.distributed import (
+            evaluate_block,  # imports this module
+        )
 
         result = evaluate_block(inputs, specs, protocol=protocol, rea=rea, rea_features=rea_features,
                                 per_speaker=per_speaker, cpu_threads=cpu_threads)

@@ -29,14 +29,14 @@ MARS_FOLLOWS_OFFICIAL = (
     "750-frame windows from frame 0, the last one zero-padded (trainer/motion_diffusion.py, Trainer.test)",
     "padded frames are not scored (Trainer.test keeps [:, :clip_length] before compute_metrics)",
     "session appropriateness; on the test split the own listener plus 9 drawn clips, seed recorded",
-    "the metric formulas and quirks of the react2024 protocol, FRSyn on generation 0 "
-    "(framework/metrics/TLCC.py, compute_TLCC)",
+    ("the metric formulas and quirks of the react2024 protocol, FRSyn on generation 0 "
+     "(framework/metrics/TLCC.py, compute_TLCC)"),
 )
 """Parts of a MARS-layout result that follow the official REACT2025/2026 code (docs/real-data.md)."""
 
 MARS_REACT_BENCH_CHOICES = (
-    "windows are scored against windows; the official test scores whole clips against targets that a "
-    "learned emotion autoencoder (framework/modules/post_processor.py) resampled to the speaker's length",
+    ("windows are scored against windows; the official test scores whole clips against targets that a "
+     "learned emotion autoencoder (framework/modules/post_processor.py) resampled to the speaker's length"),
     "sample order sorted by (role, session number, stem); the official order is os.walk's",
     "FRRea on react-bench's emotion feature space (1 s = 25-frame windows); the official one renders frames",
     "the REACT2024 metric set; the 2025/2026 baselines report FRC, FRD, TLCC, S-MSE and FRVar",

@@ -39,7 +39,12 @@ import torch
 
 from react_bench.constants import FPS, TLCC_MAX_LAG
 from react_bench.errors import BadInputError
-from react_bench.metrics.checks import check_preds, check_reduction, check_speaker, check_valid_frames
+from react_bench.metrics.checks import (
+    check_preds,
+    check_reduction,
+    check_speaker,
+    check_valid_frames,
+)
 from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["TLCC_SECONDS", "fr_syn", "lag_correlations", "lag_range", "tlcc_max_lag", "tlcc_offsets"]

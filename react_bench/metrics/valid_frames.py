@@ -82,7 +82,7 @@ def _fr_dvs_valid(p: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``(N, G, T, C)``, ``(N,)`` -> ``(N,)``: speaker k's mean of ``||p_kit - p_k'it||^2 / C`` over the
     generations i and the (k' != k, frame t) where both are real. With no padding this is
     ``_fr_dvs_per_speaker``'s share: ``sum_i sum_k' ||p_ki - p_k'i||^2 / ((N-1) G T C)``."""
-    n, g, t, c = p.shape
+    _, g, t, c = p.shape
     real = (torch.arange(t, device=p.device)[None, :] < v[:, None]).to(p.dtype)  # (N, T)
     count = real.sum(dim=0)  # (T,) speakers real at frame t
     mean = (p * real[:, None, :, None]).sum(dim=0) / count.clamp(min=1)[None, :, None]  # (G, T, C)

@@ -9,7 +9,10 @@ import pytest
 
 from react_bench.cli.main import main
 from react_bench.data.mars import MarsDataset, write_mars_layout
-from react_bench.metrics.protocols import MARS_FOLLOWS_OFFICIAL, MARS_REACT_BENCH_CHOICES
+from react_bench.metrics.protocols import (
+    MARS_FOLLOWS_OFFICIAL,
+    MARS_REACT_BENCH_CHOICES,
+)
 from react_bench.results import read_results
 
 
@@ -47,7 +50,7 @@ def test_a_mars_run_records_fps_lags_padding_and_what_is_official(mars_root, mim
 
 
 def test_padding_content_does_not_change_the_scores(mars_root, mime_run, tmp_path):
-    runs, path, record = mime_run
+    _, path, record = mime_run
     ds = MarsDataset(mars_root, "test")
     preds = np.load(path.parent / "predictions.npy")
     rng = np.random.default_rng(0)

@@ -95,7 +95,7 @@ def _fr_corr_reference(preds, targets, appropriate, valid) -> float:
 
 
 def test_mixed_lengths_match_plain_references():
-    rng, preds, targets, speaker, a = _data(4)
+    _, preds, targets, speaker, a = _data(4)
     valid = np.array([80, 71, 71, 40, 80])
     a[:, 0] = 1
     got = evaluate(preds, targets, speaker, a, valid_frames=valid, rea=False)
