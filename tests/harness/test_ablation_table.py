@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,3 +229,28 @@ def test_every_run_records_the_window_jump_diagnostic(name, synthetic_root, tmp_
         assert block["window_jump_ratio"] is None
         assert block["window_steps"] == {"boundary": 0.0, "within": 0.0}
         assert "never change inside a window" in block["window_jump_undefined"]
+
+
+def test_the_regenerate_script_runs_three_full_seeds_two_per_variant_and_renders(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    script = repo / "leaderboards" / "regenerate_ablations.sh"
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    log = tmp_path / "calls.txt"
+    # a stand-in for react-bench that only records its arguments (the real runs take 10+ minutes each)
+    (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    (fake_bin / "react-bench").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs")}
+    subprocess.run(["bash", str(script)], check=True, env=env, cwd=tmp_path)
+    calls = log.read_text().splitlines()
+    runs = [c.split() for c in calls if c.startswith("run ")]
+    seeds = {}
+    for call in runs:
+        name, track, seed = call[1], call[call.index("--track") + 1], call[call.index("--seed") + 1]
+        seeds.setdefault(name, set()).add((track, seed))
+    assert seeds.pop("reactdiff") == {(t, s) for t in ("offline", "online") for s in "012"}
+    assert sorted(seeds) == ["reactdiff-lrs", "reactdiff-noaudio", "reactdiff-nodiffusion", "reactdiff-nommt",
+                             "reactdiff-novideo"]
+    assert all(v == {(t, s) for t in ("offline", "online") for s in "01"} for v in seeds.values())
+    assert calls[-2] == f"table --group reactdiff --track all --runs {tmp_path / 'runs'} --format md --out leaderboards/ablations.md"
+    assert calls[-1].endswith("--format csv --out leaderboards/ablations.csv")
