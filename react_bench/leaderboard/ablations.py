@@ -1,7 +1,7 @@
 """Ablation tables (the paper's Table 4) of a model family, rendered from results files over training seeds.
 
 A row per variant of the family that has results (the full model first), per (track, split, protocol,
-dataset). Each metric cell is the mean over the variant's training seeds ± their sample standard
+dataset, generations per speaker). Each metric cell is the mean over the variant's training seeds ± their sample standard
 deviation; under each variant, a row of paired differences to the full model with a 95% bootstrap CI
 over speakers (:func:`react_bench.leaderboard.stats.paired_difference`). A "window jump" column shows
 the boundary-to-within frame-change ratio recorded in ``results.json["diagnostics"]``
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from react_bench.errors import BadInputError, UnknownNameError
-from react_bench.leaderboard.collect import latest_seed_runs, run_seed, submission_options
+from react_bench.leaderboard.collect import generations, latest_seed_runs, run_seed, submission_options
 from react_bench.leaderboard.stats import BOOTSTRAP_SEED, CI_LEVEL, paired_difference, per_speaker_values
 from react_bench.metrics.spec import ARROWS, METRIC_DIRECTIONS, METRICS
 
@@ -132,6 +132,7 @@ class AblationTable:
     split: str
     protocol: str
     fingerprint: str
+    generations: int | None  # reactions per speaker G of every run in the table
     synthetic: bool
     metrics: list[str]
     rows: list[AblationRow] = field(default_factory=list)
@@ -181,12 +182,14 @@ def build_ablation_tables(
     records = latest_seed_runs(results, track=track, split=split, protocol=protocol, names=names)
     tables: dict[tuple, list[dict]] = {}
     for record in records:
-        tables.setdefault((record["split"], record["protocol"], record["dataset"]["fingerprint"]), []).append(record)
-    return [_build(group, track, key, group_records, names) for key, group_records in sorted(tables.items())]
+        key = (record["split"], record["protocol"], record["dataset"]["fingerprint"], generations(record))
+        tables.setdefault(key, []).append(record)
+    return [_build(group, track, key, group_records, names)
+            for key, group_records in sorted(tables.items(), key=lambda item: (*item[0][:3], item[0][3] or 0))]
 
 
 def _build(group: AblationGroup, track: str, key: tuple, records: list[dict], names: dict[str, str]) -> AblationTable:
-    split, protocol, fingerprint = key
+    split, protocol, fingerprint, count = key
     runs: dict[tuple[str, str], list[dict]] = {}
     for record in records:
         runs.setdefault((names[record["submission"]["name"]], submission_options(record)), []).append(record)
@@ -194,7 +197,7 @@ def _build(group: AblationGroup, track: str, key: tuple, records: list[dict], na
     reference = [r["diagnostics"].get("reference_window_jump_ratio") for r in records if isinstance(r.get("diagnostics"), dict)]
     reference = [float(v) for v in reference if v is not None]
     table = AblationTable(
-        group=group.name, track=track, split=split, protocol=protocol, fingerprint=fingerprint,
+        group=group.name, track=track, split=split, protocol=protocol, fingerprint=fingerprint, generations=count,
         synthetic=bool(records[0]["dataset"].get("is_synthetic")),
         metrics=[m for m in GROUP_METRICS if m in present],
         reference_window_jump=float(np.mean(reference)) if reference else None,
@@ -251,7 +254,8 @@ def caption(table: AblationTable) -> str:
     level = f"{CI_LEVEL:.0%}"
     text = (
         f"Ablations of `{table.group}` (Table 4 style). Track `{table.track}`, split `{table.split}`, protocol "
-        f"`{table.protocol}`, dataset fingerprint `{table.fingerprint[:16]}` ({data}).\n\n"
+        f"`{table.protocol}`, dataset fingerprint `{table.fingerprint[:16]}` ({data}), "
+        f"{'?' if table.generations is None else table.generations} reactions per speaker.\n\n"
         f"Each metric cell: the mean over training seeds of the run's value ± the sample standard deviation "
         f"over seeds (ddof 1; none with one seed). Column `seeds`: how many, and which (`react-bench run "
         f"--seed S` seeds both the fit and the generation); the newest run per (submission, options, seed) "
@@ -297,7 +301,8 @@ def render_csv(tables: list[AblationTable]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     metrics = [m for m in GROUP_METRICS if any(m in table.metrics for table in tables)]
-    header = ["group", "track", "split", "protocol", "dataset_fingerprint", "submission", "label", "options", "seeds"]
+    header = ["group", "track", "split", "protocol", "dataset_fingerprint", "generations", "submission", "label",
+              "options", "seeds"]
     for m in metrics:
         header += [f"{m} mean", f"{m} sd", f"{m} n", f"{m} diff", f"{m} diff_ci_low", f"{m} diff_ci_high"]
     header += ["window_jump mean", "window_jump sd", "window_jump n"]
@@ -310,7 +315,8 @@ def render_csv(tables: list[AblationTable]) -> str:
 
     for table in tables:
         for row in table.rows:
-            out = [table.group, table.track, table.split, table.protocol, table.fingerprint, row.submission,
+            out = [table.group, table.track, table.split, table.protocol, table.fingerprint,
+                   "" if table.generations is None else str(table.generations), row.submission,
                    row.label, row.options, " ".join("?" if s is None else str(s) for s in row.seeds)]
             for m in metrics:
                 out += stats(row.cells.get(m))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from react_bench.results import find_results
 
@@ -73,10 +73,22 @@ def submission_options(record: dict) -> str:
     return json.dumps(record["submission"].get("config") or {}, sort_keys=True, default=str)
 
 
+def generations(record: dict) -> int | None:
+    """Reactions per speaker G of the run (``--num-samples``), or None when the record does not say.
+
+    FRCorr is a sum over generations and the diversity metrics depend on G, so runs with different G
+    are not averaged together."""
+    count = (record.get("config") or {}).get("num_samples")
+    if count is None:
+        shape = (record.get("predictions") or {}).get("shape")
+        count = shape[1] if shape and len(shape) == 4 else None
+    return None if count is None else int(count)
+
+
 def latest_seed_runs(
     results: list[dict], *, track: str, names: dict[str, str], split: str | None = None, protocol: str | None = None
 ) -> list[dict]:
-    """The latest run of each (submission, options, seed, split, protocol, dataset) on ``track``.
+    """The latest run of each (submission, options, seed, split, protocol, dataset, generations) on ``track``.
 
     Only submissions named in ``names`` (a run's recorded name -> the name it is counted under, e.g.
     an alias -> its registered name) are kept, so several seeds of one submission all stay, and a run
@@ -84,7 +96,7 @@ def latest_seed_runs(
     """
     def key(record: dict) -> tuple:
         return (names[record["submission"]["name"]], submission_options(record), run_seed(record),
-                *_table_key(record)[1:])
+                *_table_key(record)[1:], generations(record))
 
     selected = (r for r in _selected(results, track=track, split=split, protocol=protocol)
                 if r["submission"]["name"] in names)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from harness_helpers import fake_evaluate
+
 from react_bench.cli.main import main
 from react_bench.data import ReactDataset
 from react_bench.leaderboard import build_ablation_tables, latest_runs, load_results
@@ -29,7 +29,7 @@ PER_SPEAKER = [m for m in GROUP_METRICS if m != "FRRea"]
 
 
 def fake_record(name, seed, *, values, frrea, track="offline", date="2026-01-01T00:00:00+00:00",
-                jump=None, options=None):
+                jump=None, options=None, num_samples=10):
     """A results record as build_record writes it: per-speaker values ``{metric: (N,)}`` and FRRea."""
     scores = {m: float(np.mean(v)) for m, v in values.items()}
     scores.update(FRRea=frrea, protocol="react2024", per_speaker={m: list(v) for m, v in values.items()})
@@ -38,7 +38,7 @@ def fake_record(name, seed, *, values, frrea, track="offline", date="2026-01-01T
     record = build_record(
         submission={"name": name, "config": options or {}}, track=track, split="test", scores=scores,
         dataset={"fingerprint": FINGERPRINT, "appropriateness_sha256": "b" * 64, "is_synthetic": True},
-        config={"seed": seed, "track": track}, seeds={"run_seed": seed, "batch_seeds": [seed * 7]}, **extra,
+        config={"seed": seed, "track": track, "num_samples": num_samples}, seeds={"run_seed": seed, "batch_seeds": [seed * 7]}, **extra,
     )
     record["provenance"]["date"] = date
     return record
@@ -192,6 +192,17 @@ def test_tracks_options_and_a_missing_full_model(tmp_path, capsys):
     assert main(["table", "--group", "reactdiff", "--track", "all", "--runs", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "Track `offline`" in text and "Track `online`" in text and "| ↳ Δ" not in text
+
+
+def test_runs_with_other_generation_counts_are_a_table_of_their_own(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    for seed, count in ((0, 10), (1, 10), (0, 2)):
+        write_results(tmp_path / f"r{seed}-{count}", fake_record("reactdiff", seed, values=per_speaker(rng, 0), frrea=1.0,
+                                                                 num_samples=count))
+    tables = build_ablation_tables(load_results(tmp_path), group="reactdiff", track="offline")
+    assert [(t.generations, t.rows[0].seeds) for t in tables] == [(2, [0]), (10, [0, 1])]
+    assert main(["table", "--group", "reactdiff", "--runs", str(tmp_path)]) == 0
+    assert "(synthetic), 2 reactions per speaker." in capsys.readouterr().out
 
 
 def test_bad_requests_exit_2(tmp_path, capsys):
