@@ -73,7 +73,11 @@ ABLATION_GROUPS = {
 
 
 def ablation_group(name: str) -> AblationGroup:
-    """The group called ``name``; UnknownNameError listing the groups otherwise."""
+    """The group called ``name``; UnknownNameError listing the groups otherwise.
+
+    >>> [label for _, label in ablation_group("reactdiff").members]
+    ['ReactDiff (full)', 'ReactDiff (LRS)', 'w/o MMT', 'w/o diffusion', 'w/o video', 'w/o audio']
+    """
     try:
         return ABLATION_GROUPS[name]
     except KeyError:

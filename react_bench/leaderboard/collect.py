@@ -61,7 +61,11 @@ def latest_runs(
 
 def run_seed(record: dict) -> int | None:
     """The seed a run was made with (``react-bench run --seed``: the fit's and the generation's), or None
-    when the record does not say (``react-bench evaluate``, a handmade file)."""
+    when the record does not say (``react-bench evaluate``, a handmade file).
+
+    >>> run_seed({"seeds": {"run_seed": 2, "batch_seeds": [7]}}), run_seed({"seeds": {}})
+    (2, None)
+    """
     seed = (record.get("seeds") or {}).get("run_seed")
     if seed is None:
         seed = (record.get("config") or {}).get("seed")
