@@ -4,8 +4,9 @@
 Online track (``reset``/``step``): natively frame-causal (listener frame t reads speaker frames <= t
 only, the online contract). The encoder's and decoder's attention and, with ``unet_causal``, the
 UNet are frame-causal, so each ``step`` runs the encoder over the speaker prefix received so far,
-samples the latents of the windows the chunk touches (each window's x_T drawn once), and decodes
-the listener prefix with the causal decoder, keeping the chunk's frames. A config that is not
+samples the latents of the windows the chunk touches (each window's x_T drawn once; with
+``window_chain`` the first of them conditioned on the last finished window, which is final), and
+decodes the listener prefix with the causal decoder, keeping the chunk's frames. A config that is not
 frame-causal (``causal=False`` or ``unet_causal=False``) is refused online.
 """
 
