@@ -9,7 +9,8 @@ seed), and the decoder with the shifts from a reference clip of the listener per
 into that listener's true reaction (stage 1's loss, ``10 MSE(3DMM) + 10 L1(emotion)``). The
 reference on the training split is a different clip of the same person drawn anew every epoch (as
 PerFRDiff's ``random.choice`` of the person's other clips); the checkpoint with the lowest validation
-loss (val persons, the fixed next-clip rule, fixed latents) is kept.
+loss (val persons, the fixed next-clip rule, fixed latents) is kept, the untrained state (zero
+shifts: the base model) included, so stage 3 never keeps shifts that make validation worse.
 
 Generation: :meth:`ReactDiffLRS.bind` (called by the runner with the split) fixes each sample's
 reference by :func:`.lrs.reference_samples`; ``generate`` and ``step`` run the base model's paths with
@@ -181,6 +182,10 @@ def fit_shifts(model: ReactDiff, lrs: ListenerReactionShifts, train: "ReactDatas
     opt = torch.optim.AdamW(lrs.parameters(), lr=lc.lrs_lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
     crop = min(c.crop_windows * L, T)
     best, best_state = float("inf"), copy.deepcopy(lrs.state_dict())
+    if val_data is not None:  # the untrained state (zero shifts: the base decoder) is a candidate too
+        with torch.no_grad():
+            best = float(_loss(model, lrs.eval(), *val_data))
+        log(f"stage 3 (LRS) before training: val {best:.4f}")
     for epoch in range(lc.lrs_epochs):
         lrs.train()
         for idx in rows[torch.randperm(len(rows), generator=gen)].split(lc.lrs_batch_size):
