@@ -112,7 +112,7 @@ def test_an_untrained_lrs_generates_as_the_base_model(synthetic_root):
     batch = make_batch(lrs.model_config, 3, 40)
     shifts = lrs.shifts_for(batch.indices)
     assert all(torch.count_nonzero(d) == 0 for d in shifts.values())  # A starts at 0: dW = A B = 0 exactly
-    gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    gen = lambda: torch.Generator().manual_seed(0)
     a, b = lrs.generate(batch, num_samples=3, generator=gen()), base.generate(batch, num_samples=3, generator=gen())
     # the same weights, decoded speaker by speaker instead of in one batch: equal up to float rounding
     torch.testing.assert_close(a.emotion, b.emotion, rtol=1e-5, atol=1e-6)
@@ -151,7 +151,7 @@ def test_generate_needs_the_bound_split():
 
 
 def test_a_person_with_one_clip_gets_the_base_decoder(synthetic_root):
-    lrs, base = _pair(synthetic_root)
+    lrs, _ = _pair(synthetic_root)
     _randomise_shifts(lrs)
     ds = ReactDataset(synthetic_root, "test")
     ref = reference_samples(ds.clip_paths("listener"))
