@@ -142,6 +142,7 @@ def run_submission(
         ValueError: bad options, or a submission returning the wrong shape or non-finite values.
     """
     t_start = time.perf_counter()
+    name = get_submission(name).name  # an alias (reactdiff-novisual) runs and records as its registered name
     config = RunConfig(
         name=name, track=track, data=None if data is None else str(data), split=split, seed=seed,
         device=str(device), out=str(out), protocol=protocol, num_samples=num_samples, batch_size=batch_size,

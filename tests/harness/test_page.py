@@ -6,14 +6,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from react_bench.cli.main import main
-from react_bench.leaderboard import build_tables
-from react_bench.leaderboard.page import render_page
 from react_bench.results import build_record, write_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

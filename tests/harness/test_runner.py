@@ -86,3 +86,16 @@ def test_a_changed_effective_config_refits(synthetic_root, tmp_path, monkeypatch
     monkeypatch.setattr(cls, "fit_config", lambda self: {"default_changed": True})
     run("meanseq", synthetic_root, tmp_path / "runs")
     assert len(calls) == 2
+
+
+def test_a_run_under_an_alias_is_recorded_under_the_registered_name(synthetic_root, tmp_path):
+    from react_bench.baselines.naive import Mime
+    from react_bench.submissions import register_submission
+
+    @register_submission("test-renamed", aliases=("test-old-name",))
+    class Renamed(Mime):
+        """Mime under a new name, registered with its old name as an alias."""
+
+    path = run("test-old-name", synthetic_root, tmp_path / "runs")
+    assert path.parent == tmp_path / "runs" / "test-renamed" / "offline" / "test"
+    assert json.loads((path / "results.json").read_text())["submission"]["name"] == "test-renamed"

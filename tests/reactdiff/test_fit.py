@@ -4,7 +4,7 @@ from react_bench.data import ReactDataset
 from react_bench.models.reactdiff import ReactDiffSubmission
 from react_bench.submissions import SpeakerBatch
 
-from reactdiff_helpers import TINY, make_batch as _batch
+from reactdiff_helpers import TINY
 
 
 def test_fit_end_to_end_on_the_small_synthetic_set(synthetic_root):

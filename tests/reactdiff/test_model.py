@@ -3,7 +3,6 @@ import torch
 from react_bench.constants import AU_SLICE, FE_SLICE, VA_SLICE
 from react_bench.models.reactdiff import PAPER, ReactDiff, ReactDiffSubmission
 from react_bench.models.reactdiff.model import condition_windows
-from react_bench.submissions import SpeakerBatch
 
 from reactdiff_helpers import TINY, make_batch as _batch, random_streams
 

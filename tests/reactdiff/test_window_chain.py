@@ -1,46 +1,18 @@
-"""Consecutive latent windows join (``window_chain``): the sampler, the training targets, the measure."""
+"""Consecutive latent windows join (``window_chain``): the sampler and the training targets (the
+measure, ``react_bench.metrics.smoothness.window_jump_ratio``, is tested in tests/metrics/test_smoothness.py)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-import numpy as np
-import pytest
 import torch
-from hypothesis import given, settings, strategies as st
 
 from react_bench.models.reactdiff import ReactDiff, ReactDiffConfig, ReactDiffSubmission
-from react_bench.models.reactdiff.diagnostics import window_jump_ratio
 from react_bench.models.reactdiff.model import condition_windows
 from react_bench.models.reactdiff.train import _chain
 from react_bench.models.reactdiff.unet import chain_input
 
 from reactdiff_helpers import TINY, make_batch, random_streams
-
-
-def _ratio_loop(x: np.ndarray, window: int) -> float:
-    """Plain-Python reference of window_jump_ratio."""
-    N, G, T, C = x.shape
-    at, other = [], []
-    for t in range(1, T):
-        change = sum(abs(x[n, g, t, c] - x[n, g, t - 1, c]) for n in range(N) for g in range(G) for c in range(C)) / (N * G * C)
-        (at if t % window == 0 else other).append(change)
-    return float(np.mean(at) / np.mean(other))
-
-
-@settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 1000), T=st.integers(12, 40), window=st.integers(2, 11))
-def test_window_jump_ratio_matches_a_loop(seed, T, window):
-    x = np.random.default_rng(seed).normal(size=(2, 3, T, 25))
-    assert window_jump_ratio(x, window=window) == pytest.approx(_ratio_loop(x, window), rel=1e-9)
-    assert window_jump_ratio(torch.from_numpy(x), window=window) == pytest.approx(_ratio_loop(x, window), rel=1e-9)
-
-
-def test_window_jump_ratio_rejects_bad_shapes():
-    with pytest.raises(ValueError, match=r"emotion must be \(N, G, T, 25\) sequences; got \(2, 100, 25\). Did you forget the generations axis G"):
-        window_jump_ratio(np.zeros((2, 100, 25)))
-    with pytest.raises(ValueError, match="window must be in 2..T-1"):
-        window_jump_ratio(np.zeros((1, 1, 50, 25)), window=50)
 
 
 def _chained(config):
