@@ -8,7 +8,7 @@ Generates the dataset (or takes ``--data``), builds the split's targets two ways
   matrix marking a sample's own listener and its own R extra reactions;
 - ``own``: the N real listeners alone, identity matrix (the official-style single target),
 
-and scores Mime, the Oracle, the averaged oracle (mean of 30 oracle draws, repeated 10 times), the
+and scores Mime, the Oracle, the averaged oracle (mean of 30 independent oracle draws, repeated 10 times), the
 Oracle given another sample's speaker (a shuffled input), the Oracle drawing everything per generation
 (`draws="independent"`), ridge, the naive baselines, and the stored true reactions themselves (the R
 extra reactions as the generations), with ``evaluate(..., per_speaker=True)`` and ``fr_energy``.
@@ -80,14 +80,16 @@ def predictions(root: Path, split: str, seed: int) -> tuple[dict[str, np.ndarray
     oracle = Oracle()
     oracle.bind(ds)
     out["oracle"] = oracle.generate(batch, num_samples=g, generator=gen(1)).emotion.numpy()
-    averaged = oracle.generate(batch, num_samples=AVERAGED_DRAWS, generator=gen(2)).emotion.numpy().mean(axis=1)
-    out["oracle-averaged"] = np.repeat(averaged[:, None], g, axis=1)
+
     out["oracle-shuffled"] = oracle.generate(
         streams.batch(shuffled_order(len(ds), seed)), num_samples=g, generator=gen(3)
     ).emotion.numpy()
     independent = Oracle(draws="independent")
     independent.bind(ds)
     out["oracle-independent"] = independent.generate(batch, num_samples=g, generator=gen(4)).emotion.numpy()
+    # The averaged oracle: the mean of 30 independent draws (an estimate of the posterior mean), repeated.
+    averaged = independent.generate(batch, num_samples=AVERAGED_DRAWS, generator=gen(2)).emotion.numpy().mean(axis=1)
+    out["oracle-averaged"] = np.repeat(averaged[:, None], g, axis=1)
     out["mime"] = np.repeat(speaker[:, None], g, axis=1)
     ridge = Ridge()
     ridge.fit(train, val=val, seed=seed)
