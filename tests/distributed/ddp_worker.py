@@ -34,10 +34,10 @@ def _record_losses(calls: list[dict]) -> None:
             calls.append({"stage": 1, "module": type(model).__name__, "rows": emotion.shape[0]})
         return reconstruction(model, streams, emotion, threedmm)
 
-    def diffusion_loss(model, unet, x0, cond, generator, rows=slice(None)):
+    def diffusion_loss(model, unet, x0, cond, generator, rows=slice(None), chain=None):
         n = len(range(x0.shape[0])[rows]) if isinstance(rows, slice) else len(rows)
         calls.append({"stage": 2, "module": type(unet).__name__, "rows": n, "global": x0.shape[0]})
-        return diffusion(model, unet, x0, cond, generator, rows)
+        return diffusion(model, unet, x0, cond, generator, rows, chain)
 
     train_mod.reconstruction_loss, train_mod.diffusion_loss = reconstruction_loss, diffusion_loss
 
