@@ -25,7 +25,7 @@ from react_bench.metrics.checks import (
     check_sequences,
     check_speaker,
 )
-from react_bench.metrics.evaluate import evaluate_checked, selected_specs
+from react_bench.metrics.evaluate import evaluate_checked, scoring_fields, selected_specs
 from react_bench.metrics.protocols import REACT2024, check_protocol
 
 __all__ = ["ReactMetrics"]
@@ -156,12 +156,14 @@ class ReactMetrics:
             order = torch.argsort(idx)
             inputs = MetricInputs(preds=preds[order], targets=self.targets, speaker=speaker[order],
                                   appropriate=self.appropriate[idx[order]])
-            return evaluate_shard(inputs, idx[order], specs, num_speakers=self.num_speakers,
-                                  protocol=self.protocol, rea=self.rea, per_speaker=per_speaker)
+            result = evaluate_shard(inputs, idx[order], specs, num_speakers=self.num_speakers,
+                                    protocol=self.protocol, rea=self.rea, per_speaker=per_speaker)
+            return {**result, **scoring_fields(inputs, None)}
         preds, speaker, idx = self._stacked()
         self._check_cover(idx)
         order = torch.argsort(idx)
         # Every batch was validated by update and the targets and matrix at construction: no second check.
         inputs = MetricInputs(preds=preds[order], targets=self.targets, speaker=speaker[order],
                               appropriate=self.appropriate)
-        return evaluate_checked(inputs, specs, protocol=self.protocol, rea=self.rea, per_speaker=per_speaker)
+        result = evaluate_checked(inputs, specs, protocol=self.protocol, rea=self.rea, per_speaker=per_speaker)
+        return {**result, **scoring_fields(inputs, None)}  # the same record fields as evaluate's
