@@ -3,12 +3,24 @@
 # (synthetic) dataset:
 #   bash leaderboards/regenerate_ablations.sh
 # trains and scores the full model with FULL_SEEDS (3 seeds) and every variant with VARIANT_SEEDS (2
-# seeds), on both tracks (a seed's fit is cached and shared by its two tracks; an unfinished run
-# resumes), then renders leaderboards/ablations.{md,csv} from the results files only
-# (`react-bench table --group reactdiff`; docs/harness.md says how the table is computed).
-# Each training takes 10+ minutes on CPU: 3 + 5 x 2 = 13 fits. Environment: VARIANTS (names to run
-# besides reactdiff), FULL_SEEDS, VARIANT_SEEDS, TRACKS, RUNS (runs folder), DEVICE, RUN_OPTIONS (extra
-# options for every `react-bench run`, e.g. "--set preset=paper-exact": such runs are rows of their own).
+# seeds), on TRACKS (a seed's fit is cached and shared by its tracks; an unfinished run resumes), then
+# renders leaderboards/ablations.{md,csv} from the results files only (`react-bench table --group
+# reactdiff`; docs/harness.md says how the table is computed).
+# Each training takes 10+ minutes on 2 CPU cores: 3 + 5 x 2 = 13 fits.
+#
+# Environment:
+#   VARIANTS       names to run besides reactdiff
+#   FULL_SEEDS, VARIANT_SEEDS, TRACKS, DEVICE
+#   RUNS           runs folder (default runs-ablations, kept apart from the leaderboards' runs/; checkpoints
+#                  are cached there too)
+#   JOBS           fits run side by side (default 1). With JOBS=2 on 2 cores, give each one torch thread
+#                  (THREADS=1): one thread runs a fit at ~0.8x the speed of two, so two fits side by side
+#                  finish ~1.6x sooner than one after the other (measured on this 2-core machine).
+#   THREADS        torch threads per fit (`--set num_threads=N`; default: the model config's). The thread
+#                  count changes the float summation order, so it is part of the fit's cache key and of
+#                  the run's options: every row of one table should use the same THREADS.
+#   RUN_OPTIONS    extra options for every `react-bench run`, e.g. "--set preset=paper-exact" (such runs
+#                  are rows of their own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,26 +28,33 @@ VARIANTS="${VARIANTS:-reactdiff-lrs reactdiff-nommt reactdiff-nodiffusion reactd
 FULL_SEEDS="${FULL_SEEDS:-0 1 2}"
 VARIANT_SEEDS="${VARIANT_SEEDS:-0 1}"
 TRACKS="${TRACKS:-offline online}"
-RUNS="${RUNS:-runs}"
+RUNS="${RUNS:-runs-ablations}"
 DEVICE="${DEVICE:-cpu}"
+JOBS="${JOBS:-1}"
 RUN_OPTIONS="${RUN_OPTIONS:-}"
+if [[ -n "${THREADS:-}" ]]; then
+    RUN_OPTIONS="--set num_threads=$THREADS $RUN_OPTIONS"
+fi
+export TRACKS RUNS DEVICE RUN_OPTIONS
 
-run() {  # run NAME SEED...
-    local name="$1"; shift
-    for seed in "$@"; do
-        for track in $TRACKS; do
-            # shellcheck disable=SC2086  # RUN_OPTIONS is a list of options
-            react-bench run "$name" --track "$track" --seed "$seed" --out "$RUNS" --device "$DEVICE" $RUN_OPTIONS
-        done
+run_one() {  # run_one NAME SEED: every track of one fit, one after the other
+    local name="$1" seed="$2" track
+    for track in $TRACKS; do
+        # shellcheck disable=SC2086  # RUN_OPTIONS is a list of options
+        react-bench run "$name" --track "$track" --seed "$seed" --out "$RUNS" --device "$DEVICE" $RUN_OPTIONS
     done
 }
+export -f run_one
 
-# shellcheck disable=SC2086  # the seed lists are lists
-run reactdiff $FULL_SEEDS
-for name in $VARIANTS; do
-    # shellcheck disable=SC2086
-    run "$name" $VARIANT_SEEDS
-done
+# The jobs, seed by seed: with fewer seeds finished than asked, the table still has every row.
+jobs() {
+    local seed name
+    for seed in $FULL_SEEDS; do echo "reactdiff $seed"; done
+    for seed in $VARIANT_SEEDS; do
+        for name in $VARIANTS; do echo "$name $seed"; done
+    done
+}
+jobs | xargs -P "$JOBS" -L 1 bash -c 'run_one "$0" "$1"'
 
 react-bench table --group reactdiff --track all --runs "$RUNS" --format md --out leaderboards/ablations.md
 react-bench table --group reactdiff --track all --runs "$RUNS" --format csv --out leaderboards/ablations.csv
