@@ -35,7 +35,7 @@ from react_bench.submissions import Reactions, SpeakerBatch, register_submission
 from .lrs import NO_REFERENCE, ListenerReactionShifts, LRSConfig, decoder_shifts, other_clips, reference_samples, \
     shifted_decode, style_inputs
 from .model import ReactDiff, condition_windows
-from .submission import _ReactDiffBase, _threads
+from .submission import ReactDiffSubmission, _ReactDiffBase, _threads
 from .train import _targets, _usable_frames, load_streams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +48,7 @@ class ReactDiffLRS(_ReactDiffBase):
 
     def __init__(self, *, device="cpu", **config) -> None:
         self.lrs_config, base = LRSConfig.split_options(config)
+        self._base_options = dict(base)  # the ReactDiff options (base_submission builds reactdiff with them)
         super().__init__(device=device, **base)
         self.config = dict(config)  # the options as given (the checkpoint rebuilds the submission from them)
         self.lrs = self._new_lrs()
@@ -59,11 +60,28 @@ class ReactDiffLRS(_ReactDiffBase):
         return ListenerReactionShifts(self.lrs_config, self.model.decoder).to(self.device).eval()
 
     # --- training, checkpoints --------------------------------------------------------------
-    def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
+    def base_submission(self) -> ReactDiffSubmission:
+        """``reactdiff`` with this submission's ReactDiff options: its fit is stages 1-2 of this one."""
+        return ReactDiffSubmission(device=self.device, **self._base_options)
+
+    def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0,
+            base: ReactDiffSubmission | None = None) -> None:
         """Stages 1-2 as ``reactdiff`` (same seed: the same base weights), then stage 3 (:func:`fit_shifts`).
 
-        No ``distributed=``: under torchrun rank 0 fits alone and the other ranks load its checkpoint."""
-        super().fit(train, val=val, seed=seed)
+        ``base``: a ``reactdiff`` fitted with the same seed and ReactDiff options (the runner passes
+        :meth:`base_submission` fitted or loaded from its cache); its weights are stages 1-2, so they are
+        not trained again. No ``distributed=``: under torchrun rank 0 fits alone and the other ranks load
+        its checkpoint."""
+        if base is None:
+            super().fit(train, val=val, seed=seed)
+        elif base.fit_config() != asdict(self.model_config):
+            raise BadInputError(
+                f"the base {base.name!r} given to {self.name!r} was built with other ReactDiff options; "
+                f"pass the fit of base_submission() (its options: {self._base_options})"
+            )
+        else:
+            self.model.load_state_dict(base.model.state_dict(), strict=True)
+            self.model.eval()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + 2)  # the LRS initial weights from the seed, as the base's
             self.lrs = self._new_lrs()

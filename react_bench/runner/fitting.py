@@ -73,13 +73,19 @@ def fit_or_load(submission: Submission, *, root: Path, out: Path, seed: int, ope
         ranks = f" on {pg.world_size()} ranks" if collective else ""
         print(f"fitting {submission.name!r} on {root}/train (seed {seed}){ranks}", file=sys.stderr)
     start = time.perf_counter()
-    if collective:
+    base = submission.base_submission()
+    record = {"fitted": True, "checkpoint": str(path), "loaded": False}
+    if base is not None:
+        # its fit begins with base's whole fit (same seed): fitted (and cached) or loaded first
+        record["base"] = {"name": base.name, **fit_or_load(base, root=root, out=out, seed=seed, open_split=open_split)}
+        submission.fit(train, val=val, seed=seed, base=base)
+    elif collective:
         submission.fit(train, val=val, seed=seed, distributed=True)
     else:
         submission.fit(train, val=val, seed=seed)
-    seconds = time.perf_counter() - start
+    record["seconds"] = time.perf_counter() - start
     if pg.rank() == 0 or not collective:
         save_checkpoint(path, submission, seed=seed, train_fingerprint=train.fingerprint)
     if collective:
         pg.barrier()  # the checkpoint is on disk before any rank goes on (and may read it)
-    return {"fitted": True, "checkpoint": str(path), "loaded": False, "seconds": seconds}
+    return record

@@ -129,6 +129,16 @@ class Submission:
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0) -> None:
         """Learn from the training split (model selection on ``val`` only, never on test)."""
 
+    def base_submission(self) -> "Submission | None":
+        """The submission whose whole fit begins this one's (``None``: none, the default).
+
+        When it returns one, the runner fits it first (or loads its cached checkpoint, fitted with the
+        same seed) and calls ``fit(train, val=val, seed=seed, base=that_submission)``; ``fit`` then
+        continues from the base's state instead of repeating its training. ``reactdiff-lrs`` returns
+        ``reactdiff`` with its own ReactDiff options: its stages 1-2 are exactly that fit.
+        """
+        return None
+
     def fit_config(self) -> dict:
         """Everything besides the training data and seed that decides the fitted state.
 

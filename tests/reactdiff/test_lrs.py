@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,6 +195,29 @@ def test_tiny_lrs_trains_and_generates_on_both_tracks_through_the_runner(lrs_run
     off, on = (json.loads((p / "results.json").read_text()) for p in (offline, online))
     assert off["submission"]["fit"]["loaded"] is False and on["submission"]["fit"]["loaded"] is True
     assert on["audit"]["passed"] and on["audit"]["max_abs_diff_after_cut"] > 1e-3
+    # stages 1-2 were fitted as `reactdiff` and cached as its checkpoint
+    base = off["submission"]["fit"]["base"]
+    assert base["name"] == "reactdiff" and base["loaded"] is False and Path(base["checkpoint"]).is_file()
+
+
+def test_a_cached_reactdiff_fit_is_reused_for_stages_1_and_2(lrs_runs, synthetic_root):
+    """Another LRS config on the same ReactDiff options loads the cached base fit instead of training it."""
+    out, offline, _ = lrs_runs
+    other = dict(FAST, lrs_epochs=1)
+    path = run_submission("reactdiff-lrs", track="offline", data=synthetic_root, out=out, seed=0, num_samples=2,
+                          submission_config=other, progress=False)
+    fit = json.loads((path / "results.json").read_text())["submission"]["fit"]
+    first = json.loads((offline / "results.json").read_text())["submission"]["fit"]
+    assert fit["loaded"] is False and fit["checkpoint"] != first["checkpoint"]  # a new LRS fit ...
+    assert fit["base"]["loaded"] is True and fit["base"]["checkpoint"] == first["base"]["checkpoint"]  # ... on the cached base
+    a, b = (load_checkpoint(f["checkpoint"]).model.state_dict() for f in (fit, first))
+    assert all(torch.equal(v, b[k]) for k, v in a.items())
+
+
+def test_a_base_fitted_with_other_options_is_refused(synthetic_root):
+    base = ReactDiffSubmission(**{**{k: v for k, v in FAST.items() if not k.startswith("lrs_")}, "latent_dim": 8})
+    with pytest.raises(BadInputError, match="was built with other ReactDiff options; pass the fit of base_submission()"):
+        ReactDiffLRS(**FAST).fit(ReactDataset(synthetic_root, "train"), seed=0, base=base)
 
 
 def test_same_seed_same_weights_and_the_base_stages_unchanged(lrs_runs, synthetic_root):
