@@ -49,9 +49,11 @@ def _set(options: dict) -> list[str]:
     return [arg for k, v in options.items() for arg in ("--set", f"{k}={json.dumps(v)}")]
 
 
-def test_paper_preset_trains_and_samples_through_react_bench_run(tmp_path, paper_root, tiny_wav2vec2, monkeypatch):
+@pytest.mark.parametrize("preset", ["paper", "paper-exact"])
+def test_paper_preset_trains_and_samples_through_react_bench_run(tmp_path, paper_root, tiny_wav2vec2, monkeypatch, preset,
+                                                                 capsys):
     root = paper_root
-    options = {"preset": "paper", **TINY_PAPER, "wav2vec2_path": str(tiny_wav2vec2), "wav2vec2_feature": ["wav2vec2", 16]}
+    options = {"preset": preset, **TINY_PAPER, "wav2vec2_path": str(tiny_wav2vec2), "wav2vec2_feature": ["wav2vec2", 16]}
     built = []
     from react_bench.data.features import base
 
@@ -79,6 +81,14 @@ def test_paper_preset_trains_and_samples_through_react_bench_run(tmp_path, paper
     test = ReactDataset(root, "test")
     assert predictions.shape[:3] == (len(test), 2, test.clip_frames) and np.isfinite(predictions).all()
     assert all(np.isfinite(entry["value"]) for entry in record["metrics"].values())
+    if preset == "paper-exact":  # the paper's sampler and schedule reached the fitted model
+        assert effective["cond_lags"] == [] and effective["window_chain"] is False
+        assert (effective["guidance_scale"], effective["temperature"], effective["cond_drop_prob"]) == (1.0, 1.0, 0.0)
+        assert (effective["train_timesteps"], effective["beta_schedule"], effective["lr"]) == (20, "cosine", 5e-3)
+        # not frame-causal (the paper's attention reads the whole window): the online track refuses it by name
+        capsys.readouterr()
+        assert main([*argv[:2], "--track", "online", *argv[2:]]) == 2
+        assert "the online track needs a frame-causal model" in capsys.readouterr().err
 
 
 def test_a_wav2vec2_width_that_does_not_match_the_config_names_the_field(paper_root, tiny_wav2vec2):
