@@ -144,21 +144,27 @@ def parse_emotion_text(text: str) -> np.ndarray:
 # --- 3DMM coefficients ---------------------------------------------------------------------------
 
 
-def read_threedmm(path: str | os.PathLike) -> np.ndarray:
-    """``(F, 58)`` float32 3DMM coefficients; singleton axes (e.g. ``(751, 1, 58)``) are squeezed."""
+def read_npy_frames(path: str | os.PathLike, dim: int, what: str, *, hint: str = "") -> np.ndarray:
+    """``(F, dim)`` float32 of a per-frame ``.npy`` (singleton axes, e.g. ``(751, 1, dim)``, squeezed);
+    errors name the file and ``what`` it holds, ``hint`` says where such a file comes from."""
     path = Path(path)
     if not path.is_file():
-        raise MissingDataError(f"3DMM file {path} not found; every clip of a split needs its 3D_FV_files .npy")
+        raise MissingDataError(f"{what} file {path} not found{hint}")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise BadInputError(f"3DMM file {path} is not a readable .npy array ({error})") from None
+        raise BadInputError(f"{what} file {path} is not a readable .npy array ({error})") from None
     squeezed = array.reshape([n for n in array.shape if n != 1]) if array.ndim > 2 else array
-    if squeezed.ndim != 2 or squeezed.shape[1] != THREEDMM_DIM:
-        raise BadInputError(f"3DMM file {path} has shape {array.shape}; expected (frames, {THREEDMM_DIM})")
+    if squeezed.ndim != 2 or squeezed.shape[1] != dim:
+        raise BadInputError(f"{what} file {path} has shape {array.shape}; expected (frames, {dim})")
     if not np.issubdtype(squeezed.dtype, np.number):
-        raise BadInputError(f"3DMM file {path} holds {squeezed.dtype} values; expected floating-point numbers")
+        raise BadInputError(f"{what} file {path} holds {squeezed.dtype} values; expected floating-point numbers")
     return squeezed.astype(np.float32)
+
+
+def read_threedmm(path: str | os.PathLike) -> np.ndarray:
+    """``(F, 58)`` float32 3DMM coefficients; singleton axes (e.g. ``(751, 1, 58)``) are squeezed."""
+    return read_npy_frames(path, THREEDMM_DIM, "3DMM", hint="; every clip of a split needs its 3D_FV_files .npy")
 
 
 # --- audio -------------------------------------------------------------------------------------

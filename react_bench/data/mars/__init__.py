@@ -63,12 +63,12 @@ from react_bench.data.mars.paths import (
     mars_file,
     walk_clips,
 )
+from react_bench.data.io import read_npy_frames
 from react_bench.data.mars.reading import (
     EEG_COLUMNS,
     EEG_RAW_SCALE,
     PERSONALITY_TRAITS,
     read_eeg,
-    read_npy_frames,
     read_personality,
 )
 from react_bench.data.mars.windows import cut_windows

@@ -19,7 +19,7 @@ from react_bench.constants import (
     VA_SLICE,
 )
 from react_bench.data.check import FE_SUM_TOLERANCE, Problem
-from react_bench.data.io import read_threedmm, read_wav
+from react_bench.data.io import read_npy_frames, read_threedmm, read_wav
 from react_bench.data.mars.paths import (
     AUDIO_FEATURE_DIM,
     MARS_DIRS,
@@ -27,7 +27,7 @@ from react_bench.data.mars.paths import (
     other_role,
     walk_clips,
 )
-from react_bench.data.mars.reading import EEG_COLUMNS, read_npy_frames, read_personality
+from react_bench.data.mars.reading import EEG_COLUMNS, read_personality
 
 __all__ = ["check_mars"]
 

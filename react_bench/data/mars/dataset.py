@@ -15,7 +15,7 @@ import numpy as np
 
 from react_bench.constants import EMOTION_DIM, FEATURE_SAMPLE_RATE, ROLES, SPLITS
 from react_bench.data.dataset import SplitIdentity
-from react_bench.data.io import read_threedmm, read_wav, to_mono_16k
+from react_bench.data.io import read_npy_frames, read_threedmm, read_wav, to_mono_16k
 from react_bench.data.mars.appropriateness import (
     OFFICIAL_DRAW_SEED,
     official_test_draw,
@@ -35,7 +35,6 @@ from react_bench.data.mars.reading import (
     eeg_window,
     normalise_3dmm,
     read_eeg,
-    read_npy_frames,
     read_personality,
 )
 from react_bench.data.mars.windows import cut_windows, stack_windows

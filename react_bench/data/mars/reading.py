@@ -1,4 +1,5 @@
-"""Reading MARS files: per-frame ``.npy`` arrays and the 2026 personality and EEG tables."""
+"""Reading MARS files: the 2026 personality and EEG tables (per-frame ``.npy`` arrays are read by
+:func:`react_bench.data.io.read_npy_frames`, shared with the REACT2024 layout)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from react_bench.errors import BadInputError, MissingDataError
 
 __all__ = ["EEG_COLUMNS", "EEG_RAW_SCALE", "PERSONALITY_TRAITS", "eeg_window", "normalise_3dmm", "read_eeg",
-           "read_npy_frames", "read_personality"]
+           "read_personality"]
 
 PERSONALITY_TRAITS = ("Extraversion", "Agreeableness", "Conscientiousness", "Neuroticism", "Openness")
 """Columns of ``personality/{listener,speaker}.csv``, 1..5 on disk, ``(x - 1) / 4`` when read (2026)."""
@@ -22,20 +23,6 @@ EEG_COLUMNS = (
 )
 """``DEFAULT_EEG_TARGET_COLS`` of the 2026 loaders; the first four are raw channels, divided by 1000."""
 EEG_RAW_SCALE = 1000.0
-
-
-def read_npy_frames(path: Path, dim: int, what: str) -> np.ndarray:
-    """``(L, dim)`` float32 of a per-frame ``.npy`` (singleton axes squeezed); errors name the file."""
-    if not path.is_file():
-        raise MissingDataError(f"{what} file {path} not found")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise BadInputError(f"{what} file {path} is not a readable .npy array ({error})") from None
-    squeezed = array.reshape([n for n in array.shape if n != 1]) if array.ndim > 2 else array
-    if squeezed.ndim != 2 or squeezed.shape[1] != dim or not np.issubdtype(squeezed.dtype, np.number):
-        raise BadInputError(f"{what} file {path} has shape {array.shape} ({array.dtype}); expected (frames, {dim}) numbers")
-    return squeezed.astype(np.float32)
 
 
 def read_personality(path: Path) -> dict:
