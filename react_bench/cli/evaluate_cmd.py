@@ -71,7 +71,7 @@ def _score(args: argparse.Namespace) -> int:
     from react_bench.data import default_data_root
     from react_bench.data.layout import open_dataset
     from react_bench.data.predictions import load_predictions
-    from react_bench.runner.record import dataset_block
+    from react_bench.runner.record import dataset_block, diagnostics_block
     from react_bench.runner.run import dataset_scoring_options
 
     if args.data is not None:
@@ -106,6 +106,7 @@ def _score(args: argparse.Namespace) -> int:
                      "sha256": sha256_file(args.preds) if args.preds.is_file() else sha256_array(preds)},
         sizes={key: scores[key] for key in ("num_speakers", "num_generations", "num_frames", "num_targets")},
         scoring=scoring_block(ds, scores),
+        diagnostics=diagnostics_block(preds, targets),  # as `react-bench run` records it
     )
     out = args.out if args.out is not None else _default_out(args.runs, name, args.track, args.split)
     path = write_results(out, record)

@@ -10,6 +10,7 @@ import pytest
 from react_bench.cli.main import main
 from react_bench.data import ReactDataset
 from react_bench.metrics import evaluate
+from react_bench.metrics.smoothness import window_jump_ratio
 from react_bench.utils import sha256_file
 
 
@@ -44,6 +45,10 @@ def test_evaluate_command_writes_results(synthetic_root, test_split, tmp_path, c
     assert record["dataset"]["appropriateness_sha256"] == test_split.appropriateness_sha256
     assert record["predictions"]["sha256"] == sha256_file(path)
     assert "react_bench_version" in record["provenance"]
+    # the same diagnostics as a runner's record: the window-join ratio of these predictions and of the real listeners
+    assert record["diagnostics"]["window_jump_ratio"] == pytest.approx(window_jump_ratio(preds.astype(np.float32)), rel=1e-9)
+    assert record["diagnostics"]["reference_window_jump_ratio"] == pytest.approx(
+        window_jump_ratio(test_split.targets()[:, None]), rel=1e-9)
 
 
 def test_evaluate_command_names_the_expected_shape(synthetic_root, test_split, tmp_path, capsys):
