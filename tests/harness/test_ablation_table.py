@@ -265,3 +265,19 @@ def test_the_regenerate_script_runs_three_full_seeds_two_per_variant_and_renders
     assert all(v == {(t, s) for t in ("offline", "online") for s in "01"} for v in seeds.values())
     assert calls[-2] == f"table --group reactdiff --track all --runs {tmp_path / 'runs'} --format md --out leaderboards/ablations.md"
     assert calls[-1].endswith("--format csv --out leaderboards/ablations.csv")
+
+
+def test_the_regenerate_script_runs_fits_side_by_side_with_the_threads_it_is_given(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    log = tmp_path / "calls.txt"
+    (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    (fake_bin / "react-bench").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs"),
+           "JOBS": "2", "THREADS": "1", "TRACKS": "offline", "VARIANTS": "reactdiff-nommt", "FULL_SEEDS": "0 1"}
+    subprocess.run(["bash", str(repo / "leaderboards" / "regenerate_ablations.sh")], check=True, env=env, cwd=tmp_path)
+    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    assert sorted((c[1], c[c.index("--seed") + 1]) for c in runs) == [
+        ("reactdiff", "0"), ("reactdiff", "1"), ("reactdiff-nommt", "0"), ("reactdiff-nommt", "1")]
+    assert all(c[c.index("--track") + 1] == "offline" and c[c.index("--set") + 1] == "num_threads=1" for c in runs)
