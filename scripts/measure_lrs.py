@@ -31,20 +31,12 @@ from react_bench.constants import VA_SLICE
 from react_bench.data import ReactDataset
 from react_bench.leaderboard.collect import load_results, run_seed, submission_options
 from react_bench.data.default import default_data_root
-from models.reactdiff.lrs import reference_samples
+from react_bench.models.reactdiff.lrs import reference_samples
+
+from paired_compare import seed_runs  # scripts/: the newest run per seed, one option set
 
 CHANNELS = ("valence", "arousal")
 RESAMPLES = 2000
-
-
-def newest_offline_test_runs(results: list[dict], name: str) -> dict[int, dict]:
-    """``{seed: record}``: the newest offline test run of ``name`` per seed with its default options
-    (the options of every run of the table's script, e.g. ``num_threads``, taken as they come)."""
-    out: dict[int, dict] = {}
-    for record in sorted(results, key=lambda r: r["_path"]):  # run folders start with their UTC time
-        if record["submission"]["name"] == name and record["track"] == "offline" and record["split"] == "test":
-            out[run_seed(record)] = record
-    return out
 
 
 def sample_levels(record: dict) -> np.ndarray:
@@ -61,12 +53,12 @@ def pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def statistics(gen: np.ndarray, reference: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
-    """``gen (R, n, 2)`` over seeds, ``reference``/``target (n, 2)`` -> each statistic ``(2,)``, averaged
-    over seeds. Works on a leading bootstrap axis too: ``gen (B, R, n, 2)`` -> ``(B, 2)``."""
+    """``gen (..., R, n, 2)`` over seeds, ``reference``/``target`` broadcastable to it -> each statistic
+    ``(..., 2)``, averaged over the R seeds."""
     return {
-        "corr_reference": pearson(gen, reference[..., None, :, :] if gen.ndim == 4 else reference).mean(-2),
-        "corr_target": pearson(gen, target[..., None, :, :] if gen.ndim == 4 else target).mean(-2),
-        "level_error": np.abs(gen - (target[..., None, :, :] if gen.ndim == 4 else target)).mean(-2).mean(-2),
+        "corr_reference": pearson(gen, reference).mean(-2),
+        "corr_target": pearson(gen, target).mean(-2),
+        "level_error": np.abs(gen - target).mean(-2).mean(-2),
     }
 
 
@@ -78,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results = load_results(args.runs)
-    base, lrs = newest_offline_test_runs(results, "reactdiff"), newest_offline_test_runs(results, "reactdiff-lrs")
+    base, lrs = ({run_seed(r): r for r in seed_runs(results, name, track="offline", split="test")}
+                 for name in ("reactdiff", "reactdiff-lrs"))
     seeds = sorted(set(base) & set(lrs))
     if not seeds:
         print(f"no seed has offline test runs of both reactdiff and reactdiff-lrs under {args.runs}", file=sys.stderr)
@@ -95,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     idx = rng.integers(0, int(keep.sum()), size=(RESAMPLES, int(keep.sum())))
     point = {name: statistics(g, reference, target) for name, g in gens.items()}
-    boot = {name: statistics(g[:, idx].transpose(1, 0, 2, 3), reference[idx], target[idx]) for name, g in gens.items()}
+    boot = {name: statistics(g[:, idx].transpose(1, 0, 2, 3), reference[idx][:, None], target[idx][:, None])
+            for name, g in gens.items()}  # (B, R, n, 2) against (B, 1, n, 2)
 
     report = {"seeds": seeds, "options": sorted(options), "samples": int(keep.sum()), "channels": CHANNELS, "rows": {}}
     for stat in point["reactdiff"]:

@@ -48,7 +48,6 @@ class ReactDiffLRS(_ReactDiffBase):
 
     def __init__(self, *, device="cpu", **config) -> None:
         self.lrs_config, base = LRSConfig.split_options(config)
-        self._base_options = dict(base)  # the ReactDiff options (base_submission builds reactdiff with them)
         super().__init__(device=device, **base)
         self.config = dict(config)  # the options as given (the checkpoint rebuilds the submission from them)
         self.lrs = self._new_lrs()
@@ -62,7 +61,11 @@ class ReactDiffLRS(_ReactDiffBase):
     # --- training, checkpoints --------------------------------------------------------------
     def base_submission(self) -> ReactDiffSubmission:
         """``reactdiff`` with this submission's ReactDiff options: its fit is stages 1-2 of this one."""
-        return ReactDiffSubmission(device=self.device, **self._base_options)
+        return ReactDiffSubmission(device=self.device, **self._base_options())
+
+    def _base_options(self) -> dict:
+        """The options given, less the ``lrs_*`` ones: what ``reactdiff`` is built with."""
+        return LRSConfig.split_options(self.config)[1]
 
     def fit(self, train: "ReactDataset", *, val: "ReactDataset | None" = None, seed: int = 0,
             base: ReactDiffSubmission | None = None) -> None:
@@ -77,7 +80,7 @@ class ReactDiffLRS(_ReactDiffBase):
         elif base.fit_config() != asdict(self.model_config):
             raise BadInputError(
                 f"the base {base.name!r} given to {self.name!r} was built with other ReactDiff options; "
-                f"pass the fit of base_submission() (its options: {self._base_options})"
+                f"pass the fit of base_submission() (its options: {self._base_options()})"
             )
         else:
             self.model.load_state_dict(base.model.state_dict(), strict=True)
