@@ -53,6 +53,8 @@ class ReactDiffConfig:
     train_timesteps: int = 1000  # diffusion steps of the forward process
     inference_steps: int = 20  # DDIM sampling steps (paper 20)
     beta_schedule: str = "linear"  # "linear" or "cosine"
+    denoise_loss: str = "l2"  # stage-2 error of the eps prediction (of x0 without diffusion): "l2", DDPM's, whose
+    # minimiser is the conditional mean that DDIM's update assumes (chosen on val), or "l1" (the authors' loss_type)
     eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
     temperature: float = 0.6  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
     cond_drop_prob: float = 0.1  # share of stage-2 windows trained with the null condition (classifier-free guidance)
@@ -104,7 +106,7 @@ class ReactDiffConfig:
         return replace(self, **changes)
 
 
-LEGACY_VALUES = {"window_chain": False, "use_mmt": True}
+LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1"}
 """Fields added after checkpoints were first saved -> the value that rebuilds those checkpoints' networks."""
 
 SMALL = ReactDiffConfig()
@@ -124,6 +126,7 @@ PAPER = ReactDiffConfig(
     unet_causal=False,
     unet_channels=128,
     cond_dim=1024,
+    denoise_loss="l1",  # the authors' config (2_farfusion_ldm.yaml: loss_type l1)
     max_train_seconds=None,
     stage1_epochs=100,
     stage2_epochs=500,

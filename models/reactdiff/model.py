@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from react_bench.errors import BadInputError
+
 from .config import ReactDiffConfig
 from .decoder import ReactionDecoder
 from .encoder import make_encoder
@@ -58,18 +60,29 @@ class ReactDiff(nn.Module):
         return self.decoder(self.denormalize(z))
 
     def diffusion_loss(self, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator | None = None,
-                       chain: torch.Tensor | None = None) -> torch.Tensor:
-        """L1 eps-prediction loss on windows ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents);
-        ``chain (N, F + 1)``: the previous listener window of each (:func:`.unet.chain_input`), with ``window_chain``."""
+                       chain: torch.Tensor | None = None, *, unet: nn.Module | None = None,
+                       rows: slice | torch.Tensor = slice(None)) -> torch.Tensor:
+        """Stage 2's loss (``denoise_loss`` error of the eps prediction; of x0 without diffusion) on windows
+        ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents); ``chain (N, F + 1)``: the previous
+        listener window of each (:func:`.unet.chain_input`), with ``window_chain``.
+
+        ``unet``: the network to run (default ``self.unet``; the training passes it wrapped in DDP).
+        ``rows``: the windows this rank scores. Timesteps and noise are drawn for all N windows first
+        and then cut to ``rows``, so every rank draws the same numbers and the generator stays in step.
+        """
+        unet = self.unet if unet is None else unet
         N = x0.shape[0]
         x0 = x0.transpose(1, 2)  # (N, F, L)
+        chain = None if chain is None else chain[rows]
         if not self.config.use_diffusion:  # ablation: regress x0 directly from the condition
-            pred = self.unet(torch.zeros_like(x0), torch.zeros(N, dtype=torch.long, device=x0.device), cond, chain)
-            return (pred - x0).abs().mean()
+            x0 = x0[rows]
+            pred = unet(torch.zeros_like(x0), torch.zeros(x0.shape[0], dtype=torch.long, device=x0.device), cond[rows], chain)
+            return denoising_error(pred, x0, self.config.denoise_loss)
         t = torch.randint(0, self.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
         eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
+        t, eps, x0 = t[rows], eps[rows], x0[rows]
         x_t = self.scheduler.add_noise(x0, eps, t)
-        return (self.unet(x_t, t, cond, chain) - eps).abs().mean()
+        return denoising_error(unet(x_t, t, cond[rows], chain), eps, self.config.denoise_loss)
 
     def draw_noise(self, n: int, *, generator: torch.Generator) -> torch.Tensor:
         """``n`` standard-normal windows ``(n, F, L)``: the x_T of :meth:`sample_latents`, before its temperature."""
@@ -151,6 +164,15 @@ class ReactDiff(nn.Module):
         emotion, threedmm = self.decode(x0.reshape(B * num_samples, Tp, F))
         return (emotion.reshape(B, num_samples, Tp, -1)[:, :, :T],
                 threedmm.reshape(B, num_samples, Tp, -1)[:, :, :T])
+
+
+def denoising_error(pred: torch.Tensor, target: torch.Tensor, loss: str) -> torch.Tensor:
+    """Stage 2's loss: mean absolute (``"l1"``) or squared (``"l2"``) error of ``pred`` against ``target``."""
+    if loss == "l1":
+        return (pred - target).abs().mean()
+    if loss == "l2":
+        return (pred - target).square().mean()
+    raise BadInputError(f"denoise_loss must be 'l1' or 'l2'; got {loss!r}")
 
 
 def condition_windows(z: torch.Tensor, window: int) -> torch.Tensor:

@@ -113,25 +113,9 @@ def reconstruction_loss(model: ReactDiff | nn.Module, streams, emotion, threedmm
 
 def diffusion_loss(model: ReactDiff, unet, x0: torch.Tensor, cond: torch.Tensor, generator: torch.Generator,
                    rows=slice(None), chain: torch.Tensor | None = None) -> torch.Tensor:
-    """:meth:`ReactDiff.diffusion_loss` on the windows ``rows`` of a global batch ``x0 (N, L, F)``,
-    ``cond (N, 2L, F)``, ``chain (N, F + 1)`` (with ``window_chain``), through ``unet`` (``model.unet``, or it in DDP).
-
-    Timesteps and noise are drawn for all N windows, in the order and shapes of
-    ``ReactDiff.diffusion_loss`` (so ``rows=slice(None)`` gives exactly its loss, tested), and then
-    cut to ``rows``: every rank draws the same numbers and the generator stays in step across ranks.
-    """
-    N = x0.shape[0]
-    x0 = x0.transpose(1, 2)  # (N, F, L)
-    chain = None if chain is None else chain[rows]
-    if not model.config.use_diffusion:  # ablation: regress x0 directly from the condition
-        x0 = x0[rows]
-        pred = unet(torch.zeros_like(x0), torch.zeros(x0.shape[0], dtype=torch.long, device=x0.device), cond[rows], chain)
-        return (pred - x0).abs().mean()
-    t = torch.randint(0, model.scheduler.num_train_timesteps, (N,), generator=generator, device="cpu").to(x0.device)
-    eps = torch.randn(x0.shape, generator=generator, device="cpu").to(x0.device)
-    t, eps, x0 = t[rows], eps[rows], x0[rows]
-    x_t = model.scheduler.add_noise(x0, eps, t)
-    return (unet(x_t, t, cond[rows], chain) - eps).abs().mean()
+    """Stage 2's loss of one step: :meth:`ReactDiff.diffusion_loss` on the windows ``rows`` of a global
+    batch, through ``unet`` (``model.unet``, or it in DDP). A seam of its own so that tests can watch the steps."""
+    return model.diffusion_loss(x0, cond, generator, chain, unet=unet, rows=rows)
 
 
 class _DataParallel:

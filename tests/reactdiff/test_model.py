@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from react_bench.constants import AU_SLICE, FE_SLICE, VA_SLICE
@@ -85,3 +86,40 @@ def test_guided_sampling_matches_separate_conditional_and_null_passes(tiny_confi
         eps_cond, eps_null = model.unet(x, tb, cond), model.unet(x, tb, torch.zeros_like(cond))
         x, _ = model.scheduler.step(eps_null + 2.5 * (eps_cond - eps_null), int(t), x, eta=config.eta, generator=g)
     torch.testing.assert_close(got, x.transpose(1, 2), rtol=1e-4, atol=1e-5)
+
+
+def _expected_denoising_loss(model, x0, cond, seed, power):
+    """The stage-2 loss computed independently: the same timesteps and noise re-drawn from the seed."""
+    gen = torch.Generator().manual_seed(seed)
+    N = x0.shape[0]
+    t = torch.randint(0, model.scheduler.num_train_timesteps, (N,), generator=gen)
+    eps = torch.randn(x0.transpose(1, 2).shape, generator=gen)
+    abar = model.scheduler.alphas_cumprod[t].float()[:, None, None]
+    x_t = abar.sqrt() * x0.transpose(1, 2) + (1 - abar).sqrt() * eps
+    return ((model.unet(x_t, t, cond) - eps).abs() ** power).mean()
+
+
+@pytest.mark.parametrize("loss, power", [("l1", 1), ("l2", 2)])
+def test_denoise_loss_is_the_mean_l1_or_squared_eps_error(tiny_config, loss, power):
+    torch.manual_seed(0)
+    model = ReactDiff(tiny_config.replace(denoise_loss=loss, window_chain=False)).eval()
+    L, F = tiny_config.window, tiny_config.latent_dim
+    x0, cond = torch.randn(4, L, F), torch.randn(4, 2 * L, F)
+    with torch.no_grad():
+        got = model.diffusion_loss(x0, cond, torch.Generator().manual_seed(7))
+        torch.testing.assert_close(got, _expected_denoising_loss(model, x0, cond, 7, power))
+
+
+def test_denoise_loss_defaults_and_refuses_unknown_names(tiny_config):
+    from react_bench.errors import BadInputError
+    from react_bench.models.reactdiff import SMALL
+    from react_bench.models.reactdiff.config import PAPER_EXACT, ReactDiffConfig
+
+    # small: the squared error (chosen on val); the paper presets: the authors' l1; old checkpoints: l1
+    assert (SMALL.denoise_loss, PAPER.denoise_loss, PAPER_EXACT.denoise_loss) == ("l2", "l1", "l1")
+    legacy = {k: v for k, v in vars(SMALL).items() if k != "denoise_loss"}
+    assert ReactDiffConfig.from_dict(legacy).denoise_loss == "l1"
+    model = ReactDiff(tiny_config.replace(denoise_loss="huber"))
+    L, F = tiny_config.window, tiny_config.latent_dim
+    with pytest.raises(BadInputError, match="denoise_loss must be 'l1' or 'l2'"):
+        model.diffusion_loss(torch.randn(2, L, F), torch.randn(2, 2 * L, F), torch.Generator().manual_seed(0))
