@@ -6,6 +6,13 @@ deviation; under each variant, a row of paired differences to the full model wit
 over speakers (:func:`react_bench.leaderboard.stats.paired_difference`). A "window jump" column shows
 the boundary-to-within frame-change ratio recorded in ``results.json["diagnostics"]``
 (:mod:`react_bench.metrics.smoothness`), when the runs recorded it.
+
+Runs are compared only when the same model made them (``submission.effective_config`` in
+results.json): a default changed after some seeds were run would otherwise mix two models under one
+set of ``--set`` options. A row keeps the seeds run with its newest run's effective config (older ones
+are counted in ``left_out``), and its Δ row is left out, with the fields named, when its config differs
+from the full model's anywhere but in the fields the variant sets by construction (its registered
+class's ``overrides``).
 """
 
 from __future__ import annotations
@@ -120,6 +127,8 @@ class AblationRow:
     cells: dict[str, SeedCell]
     differences: dict[str, Difference] | None  # None for the full model, or when it has no runs
     window_jump: SeedCell | None
+    left_out: int = 0  # seeds' newest runs made with another effective config than the row's newest run
+    config_mismatch: tuple[str, ...] = ()  # config fields in which it differs from the full model (then no Δ)
 
     @property
     def name(self) -> str:
@@ -152,6 +161,38 @@ def _window_jump(records: list[dict]) -> SeedCell | None:
     values = [r["diagnostics"]["window_jump_ratio"] for r in records
               if isinstance(r.get("diagnostics"), dict) and r["diagnostics"].get("window_jump_ratio") is not None]
     return SeedCell([float(v) for v in values]) if values else None
+
+
+def _effective_config(record: dict) -> dict:
+    return record["submission"].get("effective_config") or {}
+
+
+def _age(record: dict) -> tuple:
+    return record.get("provenance", {}).get("date") or "", record.get("_path", "")
+
+
+def _current_model_runs(seed_runs: list[dict]) -> tuple[list[dict], int]:
+    """The runs made with the newest run's effective config, and how many other runs were left out."""
+    config = _effective_config(max(seed_runs, key=_age))
+    kept = [r for r in seed_runs if _effective_config(r) == config]
+    return kept, len(seed_runs) - len(kept)
+
+
+def _defining_fields(name: str) -> set[str]:
+    """The config fields a variant sets by construction: its registered class's ``overrides``."""
+    from react_bench.submissions import get_submission  # the registry loads the models: only when asked
+
+    try:
+        return set(getattr(get_submission(name), "overrides", None) or {})
+    except UnknownNameError:
+        return set()
+
+
+def _config_mismatch(variant: dict, full: dict, defining: set[str]) -> tuple[str, ...]:
+    """Fields of the full model's effective config that the variant's differs in (or lacks), apart from
+    ``defining``; fields only the variant has (its own options, e.g. LRS's) are allowed."""
+    missing = object()
+    return tuple(sorted(k for k, v in full.items() if k not in defining and variant.get(k, missing) != v))
 
 
 def _difference(records: list[dict], full: list[dict], metric: str) -> Difference | None:
@@ -207,15 +248,20 @@ def _build(group: AblationGroup, track: str, key: tuple, records: list[dict], na
         reference_window_jump=float(np.mean(reference)) if reference else None,
     )
     order = {name: i for i, (name, _) in enumerate(group.members)}
-    for (name, options), seed_runs in sorted(runs.items(), key=lambda item: (item[0][1] != "{}", item[0][1], order[item[0][0]])):
-        full = runs.get((group.full, options))
-        differences = None
+    current = {key: _current_model_runs(seed_runs) for key, seed_runs in runs.items()}
+    for (name, options), (seed_runs, left_out) in sorted(
+            current.items(), key=lambda item: (item[0][1] != "{}", item[0][1], order[item[0][0]])):
+        full, _ = current.get((group.full, options), (None, 0))
+        differences, mismatch = None, ()
         if name != group.full and full:
-            differences = {m: d for m in table.metrics if (d := _difference(seed_runs, full, m)) is not None}
+            mismatch = _config_mismatch(_effective_config(seed_runs[0]), _effective_config(full[0]), _defining_fields(name))
+            if not mismatch:
+                differences = {m: d for m in table.metrics if (d := _difference(seed_runs, full, m)) is not None}
         table.rows.append(AblationRow(
             submission=name, label=group.labels[name], options=options, seeds=[run_seed(r) for r in seed_runs],
             cells={m: c for m in table.metrics if (c := _seed_cell(seed_runs, m)) is not None},
-            differences=differences, window_jump=_window_jump(seed_runs),
+            differences=differences, window_jump=_window_jump(seed_runs), left_out=left_out,
+            config_mismatch=mismatch,
         ))
     return table
 
@@ -244,8 +290,9 @@ def _difference_text(difference: Difference | None) -> str:
     return f"**{text}**" if difference.excludes_zero else text
 
 
-def _seeds_text(seeds: list[int | None]) -> str:
-    return f"{len(seeds)} (" + ", ".join("?" if s is None else str(s) for s in seeds) + ")"
+def _seeds_text(row: AblationRow) -> str:
+    text = f"{len(row.seeds)} (" + ", ".join("?" if s is None else str(s) for s in row.seeds) + ")"
+    return text + (f"; {row.left_out} older config left out" if row.left_out else "")
 
 
 def _header(metric: str) -> str:
@@ -263,8 +310,11 @@ def caption(table: AblationTable) -> str:
         f"Each metric cell: the mean over training seeds of the run's value ± the sample standard deviation "
         f"over seeds (ddof 1; none with one seed). Column `seeds`: how many, and which (`react-bench run "
         f"--seed S` seeds both the fit and the generation); the newest run per (submission, options, seed) "
-        f"is used; `(n=k)`: only k seeds reported that metric. Row `Δ vs full`: the paired difference "
-        f"variant − full model (run with the same options) on the same speakers: each model's per-speaker "
+        f"is used, and of those only the runs made with the same model as the row's newest run (the "
+        f"recorded effective config; `k older config left out` counts the others); `(n=k)`: only k seeds "
+        f"reported that metric. Row `Δ vs full`: the paired difference "
+        f"variant − full model (run with the same options, and the same config apart from the fields the "
+        f"variant sets) on the same speakers: each model's per-speaker "
         f"values (`per_speaker` in results.json) are averaged over its seeds, the full model's are subtracted "
         f"speaker by speaker, and the mean of these differences is shown with its {level} percentile "
         f"bootstrap CI ({DIFFERENCE_RESAMPLES} resamples of speakers with replacement, numpy "
@@ -291,9 +341,12 @@ def render_markdown(tables: list[AblationTable], *, title: str | None = None) ->
         for row in table.rows:
             seeds = len(row.seeds)
             cells = [_cell_text(row.cells.get(m), seeds) for m in table.metrics]
-            lines.append(f"| {row.name} (`{row.submission}`) | {_seeds_text(row.seeds)} | " + " | ".join(cells)
+            lines.append(f"| {row.name} (`{row.submission}`) | {_seeds_text(row)} | " + " | ".join(cells)
                          + f" | {_cell_text(row.window_jump, seeds)} |")
-            if row.differences is not None:
+            if row.config_mismatch:
+                lines.append(f"| ↳ Δ vs full | | not computed: another model than the full row's (config differs in "
+                             f"{', '.join(f'`{k}`' for k in row.config_mismatch)}); rerun it |" + " |" * len(table.metrics))
+            elif row.differences is not None:
                 diffs = [_difference_text(row.differences.get(m)) for m in table.metrics]
                 lines.append(f"| ↳ Δ vs full [{CI_LEVEL:.0%} CI] | | " + " | ".join(diffs) + " | |")
         lines.append("")
@@ -309,7 +362,7 @@ def render_csv(tables: list[AblationTable]) -> str:
               "options", "seeds"]
     for m in metrics:
         header += [f"{m} mean", f"{m} sd", f"{m} n", f"{m} diff", f"{m} diff_ci_low", f"{m} diff_ci_high"]
-    header += ["window_jump mean", "window_jump sd", "window_jump n"]
+    header += ["window_jump mean", "window_jump sd", "window_jump n", "left_out", "config_mismatch"]
     writer.writerow(header)
 
     def stats(cell: SeedCell | None) -> list[str]:
@@ -326,7 +379,7 @@ def render_csv(tables: list[AblationTable]) -> str:
                 out += stats(row.cells.get(m))
                 d = (row.differences or {}).get(m)
                 out += ["", "", ""] if d is None else [repr(d.value), *((repr(d.ci[0]), repr(d.ci[1])) if d.ci else ("", ""))]
-            out += stats(row.window_jump)
+            out += [*stats(row.window_jump), str(row.left_out), " ".join(row.config_mismatch)]
             writer.writerow(out)
     return buffer.getvalue()
 

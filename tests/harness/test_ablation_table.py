@@ -29,7 +29,7 @@ PER_SPEAKER = [m for m in GROUP_METRICS if m != "FRRea"]
 
 
 def fake_record(name, seed, *, values, frrea, track="offline", date="2026-01-01T00:00:00+00:00",
-                jump=None, options=None, num_samples=10):
+                jump=None, options=None, num_samples=10, effective=None):
     """A results record as build_record writes it: per-speaker values ``{metric: (N,)}`` and FRRea."""
     scores = {m: float(np.mean(v)) for m, v in values.items()}
     scores.update(FRRea=frrea, protocol="react2024", per_speaker={m: list(v) for m, v in values.items()})
@@ -41,6 +41,8 @@ def fake_record(name, seed, *, values, frrea, track="offline", date="2026-01-01T
         config={"seed": seed, "track": track, "num_samples": num_samples}, seeds={"run_seed": seed, "batch_seeds": [seed * 7]}, **extra,
     )
     record["provenance"]["date"] = date
+    if effective is not None:
+        record["submission"]["effective_config"] = effective
     return record
 
 
@@ -281,3 +283,35 @@ def test_the_regenerate_script_runs_fits_side_by_side_with_the_threads_it_is_giv
     assert sorted((c[1], c[c.index("--seed") + 1]) for c in runs) == [
         ("reactdiff", "0"), ("reactdiff", "1"), ("reactdiff-nommt", "0"), ("reactdiff-nommt", "1")]
     assert all(c[c.index("--track") + 1] == "offline" and c[c.index("--set") + 1] == "num_threads=1" for c in runs)
+
+
+def test_runs_of_an_older_default_are_neither_mixed_into_a_row_nor_compared(tmp_path, capsys):
+    """A default changed after seed 0 was run: the full row keeps the new model's seeds only; a variant
+    still run with the old default gets no Δ (its config differs in more than what the variant sets),
+    while a variant differing only in its own override field does get one."""
+    rng = np.random.default_rng(7)
+    old = {"use_mmt": True, "use_diffusion": True, "lr": 2e-3}  # lacks the field added with the new default
+    new = {**old, "denoise_loss": "l2"}
+    runs = [("reactdiff", 0, old, "2026-01-01"), ("reactdiff", 1, new, "2026-02-01"), ("reactdiff", 2, new, "2026-02-02"),
+            ("reactdiff-nommt", 0, {**old, "use_mmt": False}, "2026-01-01"),
+            ("reactdiff-nodiffusion", 0, {**new, "use_diffusion": False}, "2026-02-03"),
+            ("reactdiff-noaudio", 0, {**new, "lr": 1e-3}, "2026-02-03")]
+    for name, seed, effective, date in runs:
+        write_results(tmp_path / f"{name}-{seed}", fake_record(name, seed, values=per_speaker(rng, 0), frrea=1.0,
+                                                               date=f"{date}T00:00:00+00:00", effective=effective))
+    [table] = build_ablation_tables(load_results(tmp_path), group="reactdiff", track="offline")
+    rows = {r.submission: r for r in table.rows}
+    assert rows["reactdiff"].seeds == [1, 2] and rows["reactdiff"].left_out == 1
+    assert rows["reactdiff-nommt"].differences is None and rows["reactdiff-nommt"].config_mismatch == ("denoise_loss",)
+    assert rows["reactdiff-nodiffusion"].config_mismatch == () and "FRCorr" in rows["reactdiff-nodiffusion"].differences
+    assert rows["reactdiff-noaudio"].config_mismatch == ("lr",)  # not a field noaudio sets
+    assert main(["table", "--group", "reactdiff", "--runs", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "| 2 (1, 2); 1 older config left out |" in text
+    assert "not computed: another model than the full row's (config differs in `denoise_loss`); rerun it" in text
+    header = next(line for line in text.splitlines() if line.startswith("| model"))
+    mismatch = next(line for line in text.splitlines() if "not computed" in line and "`lr`" in line)
+    assert mismatch.count("|") == header.count("|")
+    assert main(["table", "--group", "reactdiff", "--runs", str(tmp_path), "--format", "csv"]) == 0
+    rows = csv_rows(capsys.readouterr().out)
+    assert (rows["reactdiff"]["left_out"], rows["reactdiff-nommt"]["config_mismatch"]) == ("1", "denoise_loss")
