@@ -4,8 +4,8 @@ Loads a checkpoint, keeps its stage-1 networks (encoder, decoder, input and late
 retrains stage 2 (the UNet, :func:`models.reactdiff.train.fit_diffusion`, seed 0) with the config
 changes given as JSON, samples 10 reactions per val speaker and prints FRCorr, FRDist, FRDiv,
 FREnergy, the window-jump ratio and the mean squared error of the sample mean against the true
-listener (AU, VA, FE). With ``{}`` nothing is retrained: the checkpoint itself is scored. The test
-split is never read.
+listener (AU, VA, FE). With ``{}`` nothing is retrained: the checkpoint itself is scored; changes of
+sampling fields only (temperature, guidance) re-sample the checkpoint. The test split is never read.
 
     python scripts/stage2_on_val.py runs/reactdiff/checkpoints/<key>-seed0.pt '{"denoise_loss": "l1"}'
 
@@ -37,6 +37,8 @@ STAGE2_FIELDS = {
     "stage2_batch_size", "lr", "weight_decay", "ema_decay", "unet_channels", "unet_causal", "cond_dim", "num_threads",
 }
 """Config fields that only stage 2 or sampling reads (so a frozen stage 1 stays valid)."""
+SAMPLING_FIELDS = {"temperature", "guidance_scale", "eta", "inference_steps"}
+"""Fields that only sampling reads: changing only these re-samples the checkpoint, with no retraining."""
 
 
 def main() -> None:
@@ -58,7 +60,10 @@ def main() -> None:
     root = args.data or default_data_root()
     train, val = open_dataset(root, "train"), open_dataset(root, "val")
     model = base
-    if changes:
+    if changes and set(changes) <= SAMPLING_FIELDS:
+        model.config = model.config.replace(**changes)
+        model.scheduler.set_timesteps(model.config.inference_steps)
+    elif changes:
         config = ReactDiffConfig.from_dict({**asdict(base.config), **changes})
         torch.manual_seed(0)
         model = ReactDiff(config)
