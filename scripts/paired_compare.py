@@ -3,7 +3,8 @@
     python scripts/paired_compare.py --runs runs-ablations runs --model reactdiff --against mime ridge
 
 For ``--model`` and each ``--against`` submission, takes the newest run per training seed on
-``--track``/``--split`` (any options; every results.json under the ``--runs`` folders), averages each
+``--track``/``--split`` (any options; every results.json under the ``--runs`` folders) made with the
+newest run's config (:func:`react_bench.leaderboard.collect.current_model_runs`), averages each
 submission's per-speaker values over its seeds, and prints ``model - other`` per metric: the mean
 over speakers with its 95% percentile bootstrap CI (2000 resamples of speakers,
 :func:`react_bench.leaderboard.stats.paired_difference`, the ablation table's rule). A CI that
@@ -19,7 +20,7 @@ import sys
 
 import numpy as np
 
-from react_bench.leaderboard.collect import latest_seed_runs, load_results, run_seed, submission_options
+from react_bench.leaderboard.collect import current_model_runs, latest_seed_runs, load_results, run_seed, submission_options
 from react_bench.leaderboard.stats import paired_difference, per_speaker_values
 
 METRICS = ("FRCorr", "FRDist", "FRDiv", "FRVar", "FRDvs", "FREnergy")
@@ -38,6 +39,9 @@ def seed_runs(results: list[dict], name: str, *, track: str, split: str, options
     if len(found) > 1:
         raise SystemExit(f"the runs of {name!r} have {len(found)} option sets {found}; pick one with "
                          f"--options (for the model) or --against-options")
+    runs, left_out = current_model_runs(runs)
+    if left_out:
+        print(f"{name}: {left_out} seed run(s) made with an older config than the newest run left out", file=sys.stderr)
     datasets = {r["dataset"]["fingerprint"] for r in runs}
     if len(datasets) > 1:
         raise SystemExit(f"the runs of {name!r} were scored on {len(datasets)} different datasets: {sorted(datasets)}")

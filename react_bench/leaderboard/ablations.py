@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from react_bench.errors import BadInputError, UnknownNameError
-from react_bench.leaderboard.collect import generations, latest_seed_runs, run_seed, submission_options
+from react_bench.leaderboard.collect import (
+    current_model_runs,
+    effective_config,
+    generations,
+    latest_seed_runs,
+    run_seed,
+    submission_options,
+)
 from react_bench.leaderboard.stats import BOOTSTRAP_SEED, CI_LEVEL, paired_difference, per_speaker_values
 from react_bench.metrics.spec import ARROWS, METRIC_DIRECTIONS, METRICS
 
@@ -163,21 +170,6 @@ def _window_jump(records: list[dict]) -> SeedCell | None:
     return SeedCell([float(v) for v in values]) if values else None
 
 
-def _effective_config(record: dict) -> dict:
-    return record["submission"].get("effective_config") or {}
-
-
-def _age(record: dict) -> tuple:
-    return record.get("provenance", {}).get("date") or "", record.get("_path", "")
-
-
-def _current_model_runs(seed_runs: list[dict]) -> tuple[list[dict], int]:
-    """The runs made with the newest run's effective config, and how many other runs were left out."""
-    config = _effective_config(max(seed_runs, key=_age))
-    kept = [r for r in seed_runs if _effective_config(r) == config]
-    return kept, len(seed_runs) - len(kept)
-
-
 def _defining_fields(name: str) -> set[str]:
     """The config fields a variant sets by construction: its registered class's ``overrides``."""
     from react_bench.submissions import get_submission  # the registry loads the models: only when asked
@@ -248,13 +240,13 @@ def _build(group: AblationGroup, track: str, key: tuple, records: list[dict], na
         reference_window_jump=float(np.mean(reference)) if reference else None,
     )
     order = {name: i for i, (name, _) in enumerate(group.members)}
-    current = {key: _current_model_runs(seed_runs) for key, seed_runs in runs.items()}
+    current = {key: current_model_runs(seed_runs) for key, seed_runs in runs.items()}
     for (name, options), (seed_runs, left_out) in sorted(
             current.items(), key=lambda item: (item[0][1] != "{}", item[0][1], order[item[0][0]])):
         full, _ = current.get((group.full, options), (None, 0))
         differences, mismatch = None, ()
         if name != group.full and full:
-            mismatch = _config_mismatch(_effective_config(seed_runs[0]), _effective_config(full[0]), _defining_fields(name))
+            mismatch = _config_mismatch(effective_config(seed_runs[0]), effective_config(full[0]), _defining_fields(name))
             if not mismatch:
                 differences = {m: d for m in table.metrics if (d := _difference(seed_runs, full, m)) is not None}
         table.rows.append(AblationRow(

@@ -43,6 +43,21 @@ def _newest(records: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]
     return [record for _, record in latest.values()]
 
 
+def effective_config(record: dict) -> dict:
+    """The submission's full configuration as the run recorded it (``{}`` for records without one)."""
+    return record["submission"].get("effective_config") or {}
+
+
+def current_model_runs(runs: list[dict]) -> tuple[list[dict], int]:
+    """Of one submission's runs under one set of options (e.g. the newest run per seed), those made with
+    the newest run's effective config, and how many others were left out: a default changed between
+    seeds makes two models, which must not be averaged as one."""
+    newest = max(runs, key=lambda r: (r.get("provenance", {}).get("date") or "", Path(r.get("_path", "")).name))
+    config = effective_config(newest)
+    kept = [r for r in runs if effective_config(r) == config]
+    return kept, len(runs) - len(kept)
+
+
 def _table_key(record: dict) -> tuple:
     return (record["submission"]["name"], record.get("split"), record.get("protocol"),
             record.get("dataset", {}).get("fingerprint"))
