@@ -32,12 +32,16 @@ def _selected(results: list[dict], *, track: str, split: str | None, protocol: s
         yield record
 
 
+def _age(record: dict) -> tuple[str, str]:
+    """Sort key of "newest": the latest provenance.date, then the folder name (a timestamp)."""
+    return record.get("provenance", {}).get("date") or "", Path(record.get("_path", "")).name
+
+
 def _newest(records: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
-    # "Newest" is the latest provenance.date, then the folder name (a timestamp).
     latest: dict[tuple, tuple] = {}
     for record in records:
         k = key(record)
-        order = (record.get("provenance", {}).get("date") or "", Path(record["_path"]).name)
+        order = _age(record)
         if k not in latest or order >= latest[k][0]:
             latest[k] = (order, record)
     return [record for _, record in latest.values()]
@@ -52,7 +56,7 @@ def current_model_runs(runs: list[dict]) -> tuple[list[dict], int]:
     """Of one submission's runs under one set of options (e.g. the newest run per seed), those made with
     the newest run's effective config, and how many others were left out: a default changed between
     seeds makes two models, which must not be averaged as one."""
-    newest = max(runs, key=lambda r: (r.get("provenance", {}).get("date") or "", Path(r.get("_path", "")).name))
+    newest = max(runs, key=_age)
     config = effective_config(newest)
     kept = [r for r in runs if effective_config(r) == config]
     return kept, len(runs) - len(kept)
