@@ -28,6 +28,7 @@ from react_bench.data.layout import open_dataset
 from react_bench.metrics import fr_corr, fr_dist, fr_div, fr_energy
 from react_bench.metrics.smoothness import window_jump_ratio
 from react_bench.models.reactdiff import ReactDiff, ReactDiffConfig
+from react_bench.models.reactdiff.config import SAMPLING_FIELDS  # changing only these re-samples, no retraining
 from react_bench.models.reactdiff.train import fit_diffusion, load_streams
 from react_bench.runner.checkpoint import load_checkpoint
 
@@ -37,8 +38,6 @@ STAGE2_FIELDS = {
     "stage2_batch_size", "lr", "weight_decay", "ema_decay", "unet_channels", "unet_causal", "cond_dim", "num_threads",
 }
 """Config fields that only stage 2 or sampling reads (so a frozen stage 1 stays valid)."""
-SAMPLING_FIELDS = {"temperature", "guidance_scale", "eta", "inference_steps"}
-"""Fields that only sampling reads: changing only these re-samples the checkpoint, with no retraining."""
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import torch
 from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 
-from .config import PRESETS, ReactDiffConfig
+from .config import PRESETS, SAMPLING_FIELDS, ReactDiffConfig
 from .encoder import SPEAKER_EMOTION, check_stream_dim, stream_dims
 from .model import ReactDiff, condition_windows, pad_streams
 from .train import fit as fit_model
@@ -34,6 +34,7 @@ class _ReactDiffBase(Submission):
     produces_3dmm = True
     preset: str = "small"
     overrides: dict = {}
+    sampling_options = SAMPLING_FIELDS
 
     def __init__(self, *, device="cpu", **config) -> None:
         super().__init__(device=device, **config)
@@ -75,7 +76,10 @@ class _ReactDiffBase(Submission):
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.model_config = ReactDiffConfig.from_dict(state["config"])
+        # the fitted network from the checkpoint, sampled as this instance was configured (SAMPLING_FIELDS
+        # are not part of the cache key: a run with --set temperature=... loads the default fit)
+        sampling = {name: getattr(self.model_config, name) for name in SAMPLING_FIELDS}
+        self.model_config = ReactDiffConfig.from_dict({**state["config"], **sampling})
         self.model = ReactDiff(self.model_config).to(self.device)
         self.model.load_state_dict(state["weights"], strict=True)
         self.model.eval()

@@ -22,8 +22,9 @@ from react_bench.submissions import Submission
 def fit_key(submission: Submission, train_fingerprint: str) -> str:
     """The checkpoint cache key: the training data, the submission's effective configuration (defaults
     included) and the package version decide the fitted state, so a change to any of them never loads
-    a stale fit."""
-    signature = {"config": submission.fit_config(), "react_bench": react_bench.__version__}
+    a stale fit. The submission's ``sampling_options`` are left out: they do not change the fit."""
+    config = {k: v for k, v in submission.fit_config().items() if k not in submission.sampling_options}
+    signature = {"config": config, "react_bench": react_bench.__version__}
     return hashlib.sha256((train_fingerprint + json.dumps(signature, sort_keys=True, default=str)).encode()).hexdigest()
 
 

@@ -108,6 +108,10 @@ class Submission:
     :meth:`feature_specs` instead."""
     synthetic_only: ClassVar[bool] = False
     """True for submissions that only work on the synthetic dataset (the Oracle)."""
+    sampling_options: ClassVar[frozenset[str]] = frozenset()
+    """Keys of :meth:`fit_config` that only generation reads (ReactDiff: temperature, guidance, DDIM
+    steps and eta). The runner leaves them out of the checkpoint cache key, so changing one re-samples
+    a cached fit instead of training again; :meth:`load_state_dict` then keeps this instance's values."""
     reference: ClassVar[bool] = False
     """True for reference rows (GT sees the answer; the Oracle samples the true process): leaderboards
     show them apart from the submissions and never mark them best."""
@@ -140,10 +144,12 @@ class Submission:
         return None
 
     def fit_config(self) -> dict:
-        """Everything besides the training data and seed that decides the fitted state.
+        """The effective configuration: everything besides the training data and seed that decides the
+        fitted state and the generations.
 
-        It keys the runner's checkpoint cache. The default is the constructor options; a
-        submission whose defaults live elsewhere (a config dataclass) returns its effective config.
+        It is recorded with every run and, less :attr:`sampling_options`, keys the runner's checkpoint
+        cache. The default is the constructor options; a submission whose defaults live elsewhere (a
+        config dataclass) returns its effective config.
         """
         return dict(self.config)
 

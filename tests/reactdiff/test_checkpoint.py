@@ -5,6 +5,7 @@ import sys
 import torch
 
 from react_bench.models.reactdiff import ReactDiffSubmission
+from react_bench.models.reactdiff.config import SAMPLING_FIELDS
 
 from reactdiff_helpers import TINY, make_batch as _batch
 
@@ -21,11 +22,14 @@ def test_checkpoint_round_trip_in_a_fresh_process(tmp_path):
     batch = _batch(sub.model_config, 2, 30)
     torch.save(batch.__dict__, tmp_path / "batch.pt")
     expected = sub.generate(batch, num_samples=3, generator=torch.Generator().manual_seed(7))
+    sampling = {k: v for k, v in TINY.items() if k in SAMPLING_FIELDS}
     code = f"""
 import torch
 from react_bench.models.reactdiff import ReactDiffSubmission
 from react_bench.submissions import SpeakerBatch
-sub = ReactDiffSubmission()
+# the network (sizes, weights) comes from the checkpoint alone; how it samples is this instance's
+# (SAMPLING_FIELDS are not part of a fit), so the sampling options are given as the saving run had them
+sub = ReactDiffSubmission(**{sampling!r})
 sub.load_state_dict(torch.load({str(tmp_path / 'ckpt.pt')!r}))
 batch = SpeakerBatch(**torch.load({str(tmp_path / 'batch.pt')!r}))
 out = sub.generate(batch, num_samples=3, generator=torch.Generator().manual_seed(7))

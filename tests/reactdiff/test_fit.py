@@ -44,3 +44,19 @@ def test_train_command_rejects_unknown_models_and_presets(tmp_path):
 
     assert main(["train", "mime", "--data", str(tmp_path)]) == 2
     assert main(["train", "reactdiff", "--config", "huge", "--data", str(tmp_path)]) == 2
+
+
+def test_both_stages_validate_every_fifth_epoch_and_the_last(synthetic_root, monkeypatch):
+    from react_bench.models.reactdiff import train
+
+    seen = {"stage1": [], "stage2": []}
+    logged = []
+    monkeypatch.setattr(train, "_val_stage1", lambda *a: seen["stage1"].append(1) or 1.0 / (len(seen["stage1"])))
+    sub = ReactDiffSubmission(**{**TINY, "stage1_epochs": 7, "stage2_epochs": 6})
+    model = sub.model
+    ds_train, ds_val = ReactDataset(synthetic_root, "train"), ReactDataset(synthetic_root, "val")
+    train.fit(model, ds_train, ds_val, seed=0, log=logged.append)
+    stage1 = [line.split(":")[0] for line in logged if line.startswith("stage 1")]
+    stage2 = [line.split(":")[0] for line in logged if line.startswith("stage 2")]
+    assert len(seen["stage1"]) == 2 and stage1 == ["stage 1 epoch 5", "stage 1 epoch 7"]
+    assert stage2 == ["stage 2 epoch 5", "stage 2 epoch 6"]

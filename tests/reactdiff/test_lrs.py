@@ -186,6 +186,12 @@ def lrs_runs(synthetic_root, tmp_path_factory):
     return out, run_submission("reactdiff-lrs", track="offline", **common), run_submission("reactdiff-lrs", track="online", **common)
 
 
+def _offline_checkpoint(lrs_runs) -> Path:
+    """The fixture's own LRS checkpoint (its folder also holds other tests' LRS fits)."""
+    _, offline, _ = lrs_runs
+    return Path(json.loads((offline / "results.json").read_text())["submission"]["fit"]["checkpoint"])
+
+
 def test_tiny_lrs_trains_and_generates_on_both_tracks_through_the_runner(lrs_runs, synthetic_root):
     _, offline, online = lrs_runs
     n = len(ReactDataset(synthetic_root, "test"))
@@ -223,8 +229,7 @@ def test_a_base_fitted_with_other_options_is_refused(synthetic_root):
 def test_same_seed_same_weights_and_the_base_stages_unchanged(lrs_runs, synthetic_root):
     """A direct fit with the runner's seed gives the runner's checkpoint bit for bit; its base (stages 1-2)
     is exactly ``reactdiff``'s fit with that seed; stage 3 moved the shifts off zero."""
-    out, _, _ = lrs_runs
-    cached = load_checkpoint(next((out / "reactdiff-lrs" / "checkpoints").glob("*.pt")))
+    cached = load_checkpoint(_offline_checkpoint(lrs_runs))
     train, val = ReactDataset(synthetic_root, "train"), ReactDataset(synthetic_root, "val")
     lrs = ReactDiffLRS(**FAST)
     lrs.fit(train, val=val, seed=0)
@@ -239,8 +244,7 @@ def test_same_seed_same_weights_and_the_base_stages_unchanged(lrs_runs, syntheti
 
 
 def test_the_shifts_change_when_the_reference_person_changes(lrs_runs, synthetic_root):
-    out, _, _ = lrs_runs
-    sub = load_checkpoint(next((out / "reactdiff-lrs" / "checkpoints").glob("*.pt")))
+    sub = load_checkpoint(_offline_checkpoint(lrs_runs))
     assert isinstance(sub, ReactDiffLRS) and sub.lrs_config.lrs_rank == FAST["lrs_rank"]
     ds = ReactDataset(synthetic_root, "test")
     clips = ds.clip_paths("listener")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from react_bench.cli.main import main
@@ -43,3 +44,35 @@ def test_an_unknown_preset_is_a_user_error(capsys):
     assert "unknown ReactDiff preset 'huge'; available: small, paper, paper-exact" in capsys.readouterr().err
     with pytest.raises(KeyError):
         ReactDiffSubmission(preset="huge")
+
+
+def test_a_sampling_option_resamples_the_cached_fit(synthetic_root, tmp_path, monkeypatch):
+    # temperature, guidance, eta and DDIM steps only change sampling: a run that sets one loads the fit
+    # of the default run, records and uses its own value, and so generates other reactions
+    calls = []
+    original = ReactDiffSubmission.fit
+    monkeypatch.setattr(ReactDiffSubmission, "fit", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    out, common = tmp_path / "runs", ["--data", str(synthetic_root), "--quiet", *_set_options()]
+    assert main(["run", "reactdiff", "--out", str(out), *common]) == 0
+    assert main(["run", "reactdiff", "--out", str(out), *common, "--set", "temperature=0.25",
+                 "--set", "inference_steps=3"]) == 0
+    assert calls == [1], "a sampling option made the runner fit again"
+    default, changed = sorted(out.rglob("results.json"), key=lambda p: read_results(p)["submission"]["fit"]["loaded"])
+    records = read_results(default), read_results(changed)
+    assert records[1]["submission"]["fit"]["loaded"] is True
+    assert records[1]["submission"]["fit"]["checkpoint"] == records[0]["submission"]["fit"]["checkpoint"]
+    assert records[1]["submission"]["effective_config"]["temperature"] == 0.25
+    assert records[1]["submission"]["effective_config"]["inference_steps"] == 3
+    assert records[0]["submission"]["effective_config"]["temperature"] == ReactDiffSubmission().model_config.temperature
+    first, second = (np.load(p.parent / "predictions.npy") for p in (default, changed))
+    assert first.shape == second.shape and not np.allclose(first, second)
+
+
+def test_an_option_that_changes_the_fit_still_refits(synthetic_root, tmp_path, monkeypatch):
+    calls = []
+    original = ReactDiffSubmission.fit
+    monkeypatch.setattr(ReactDiffSubmission, "fit", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    out, common = tmp_path / "runs", ["--data", str(synthetic_root), "--quiet", *_set_options()]
+    assert main(["run", "reactdiff", "--out", str(out), *common]) == 0
+    assert main(["run", "reactdiff", "--out", str(out), *common, "--set", "cond_drop_prob=0.3"]) == 0
+    assert calls == [1, 1]

@@ -101,7 +101,7 @@ def test_checkpoint_config_without_the_new_fields_rebuilds_the_old_network(tiny_
     for field in ("window_chain", "chain_drop_prob", "use_mmt"):
         state["config"].pop(field)
     assert ReactDiffConfig.from_dict(state["config"]).window_chain is False
-    new = ReactDiffSubmission()
+    new = ReactDiffSubmission(inference_steps=TINY["inference_steps"])  # sampling options are the instance's
     new.load_state_dict(state)
     batch = make_batch(old.model_config, 1, 20)
     a = old.generate(batch, num_samples=2, generator=torch.Generator().manual_seed(0))
