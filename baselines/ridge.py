@@ -4,7 +4,8 @@ the listener's emotion.
 Features at frame t (all causal: frames <= t only, so the online track is the offline model):
 
 - the speaker's 25 emotion channels at each lag of :data:`LAGS` (frame 0 held before the start);
-- the speaker's talk mask from its audio (frame RMS > :data:`TALK_THRESHOLD`) at the same lags, and
+- the speaker's talk mask from its audio (frame RMS above ``TALK_THRESHOLD`` of
+  :mod:`react_bench.data.features.acoustic`) at the same lags, and
   the length of the current silence (capped at 2 s, in seconds): in a conversation the listener
   talks when the speaker is silent long enough;
 - the emotion lags again multiplied by a "long silence" indicator (silent for at least 0.8 s), so
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 
 from react_bench.constants import AU_SLICE, FE_SLICE, FPS, VA_SLICE
+from react_bench.data.features.acoustic import MAX_SILENCE_S, silence_frames, talk_mask
 from react_bench.errors import BadInputError
 from react_bench.submissions import Reactions, Submission, register_submission
 from react_bench.submissions.interface import _concat_batches
@@ -39,38 +41,23 @@ if TYPE_CHECKING:  # pragma: no cover
 LAGS = (0, 3, 6, 10, 15, 20, 28, 38)
 """Frames of history per feature (0 to 1.5 s, the range of reaction lags)."""
 
-TALK_THRESHOLD = 0.02
-"""Frame RMS (16 kHz audio, full scale 1) above which the speaker talks, about -34 dBFS."""
-
 PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 """Ridge penalties tried on val, per training row (lambda n)."""
 
 _LONG_SILENCE = int(0.8 * FPS)
-_SAMPLES_PER_FRAME = 640
-
-
-def _talk(audio: np.ndarray, frames: int) -> np.ndarray:
-    """``(T,)`` bool talk mask of ``(L,)`` 16 kHz audio."""
-    audio = np.asarray(audio, dtype=np.float64).reshape(-1)[: frames * _SAMPLES_PER_FRAME]
-    audio = np.pad(audio, (0, frames * _SAMPLES_PER_FRAME - len(audio)))
-    return np.sqrt(np.mean(audio.reshape(frames, _SAMPLES_PER_FRAME) ** 2, axis=1)) > TALK_THRESHOLD
 
 
 def features(emotion: np.ndarray, talk: np.ndarray) -> np.ndarray:
     """``(T, D)`` float64 causal features of one speaker: ``emotion (T, 25)``, ``talk (T,)`` bool (module docstring)."""
     frames = len(emotion)
     index = np.arange(frames)
-    silence = np.zeros(frames)
-    run = 0
-    for t in range(frames):  # length of the current silence, frame by frame (causal)
-        run = 0 if talk[t] else run + 1
-        silence[t] = run
+    silence = silence_frames(talk).astype(np.float64)  # length of the current silence (causal)
     long_silence = (silence >= _LONG_SILENCE).astype(np.float64)[:, None]
     lagged = [emotion[np.clip(index - lag, 0, None)] for lag in LAGS]  # each (T, 25)
     talks = np.stack([talk[np.clip(index - lag, 0, None)] for lag in LAGS], axis=1).astype(np.float64)
     emotion_lags = np.concatenate(lagged, axis=1)  # (T, 25 * L)
     return np.concatenate([
-        np.ones((frames, 1)), emotion_lags, talks, np.minimum(silence, 2 * FPS)[:, None] / FPS,
+        np.ones((frames, 1)), emotion_lags, talks, np.minimum(silence, MAX_SILENCE_S * FPS)[:, None] / FPS,
         long_silence, long_silence * emotion_lags,
     ], axis=1)
 
@@ -90,7 +77,7 @@ def _statistics(dataset: "ReactDataset") -> tuple[np.ndarray, np.ndarray, int]:
     speaker, listener = dataset.emotion("speaker"), dataset.emotion("listener")
     xtx, xty, rows = None, None, 0
     for k in range(len(dataset)):
-        x = features(speaker[k].astype(np.float64), _talk(dataset.audio(k, "speaker"), speaker.shape[1]))
+        x = features(speaker[k].astype(np.float64), talk_mask(dataset.audio(k, "speaker"), speaker.shape[1]))
         y = listener[k].astype(np.float64)
         xtx = x.T @ x if xtx is None else xtx + x.T @ x
         xty = x.T @ y if xty is None else xty + x.T @ y
@@ -117,7 +104,7 @@ class Ridge(Submission):
         chosen = penalties[len(penalties) // 2]
         if val is not None:
             speaker, listener = val.emotion("speaker"), val.emotion("listener")
-            x_val = [features(speaker[k].astype(np.float64), _talk(val.audio(k, "speaker"), speaker.shape[1]))
+            x_val = [features(speaker[k].astype(np.float64), talk_mask(val.audio(k, "speaker"), speaker.shape[1]))
                      for k in range(len(val))]
             errors = []
             for penalty in penalties:
@@ -152,7 +139,7 @@ class Ridge(Submission):
         audio = batch.audio.cpu().numpy()
         w = self._weights.numpy()
         frames = emotion.shape[1]
-        return np.stack([_clip_to_ranges(features(e, _talk(a, frames)) @ w) for e, a in zip(emotion, audio)])
+        return np.stack([_clip_to_ranges(features(e, talk_mask(a, frames)) @ w) for e, a in zip(emotion, audio)])
 
     def generate(self, batch, *, num_samples=10, generator):
         mean = torch.from_numpy(self._predict(batch).astype(np.float32)).to(self.device)  # (B, T, 25)

@@ -13,6 +13,10 @@ from react_bench.data.features.base import FeatureSpec
 from react_bench.errors import BadInputError
 
 
+VOICE_ACTIVITY = ("voice_activity", 2)
+"""(extractor, dim) of the speaker stream that ``cond_voice_activity`` adds to the UNet's condition."""
+
+
 @dataclass
 class ReactDiffConfig:
     # --- inputs -------------------------------------------------------------------------------
@@ -44,6 +48,10 @@ class ReactDiffConfig:
     # frame by frame to the UNet input (a listener follows the speaker 0.2-1.5 s late); each lag <= window,
     # since a listener window sees the speaker's previous window and its own, never a later one; () = the
     # paper's window-level condition z_bc alone
+    cond_voice_activity: bool = False  # deviation: the speaker's voice activity (talk 0/1 and the current
+    # silence in s, the ``voice_activity`` extractor) is concatenated frame by frame to the speaker latent the UNet
+    # is conditioned on (z_bc and the lags): who holds the floor decides what a listener does, and the latent,
+    # trained to reconstruct a face, keeps little of it (docs/reactdiff.md); needs use_audio
     window_chain: bool = True  # condition each latent window on the last latent frame of the previous window of
     # the same generation (sampled one after the other; trained with the true previous listener window), so
     # consecutive 2 s windows join smoothly; False: windows sampled independently, as the paper's sampler
@@ -83,7 +91,19 @@ class ReactDiffConfig:
             specs.append(FeatureSpec.of(self.mfcc_feature[0], n_mfcc=self.mfcc_feature[1]))
             if self.wav2vec2_feature:
                 specs.append(FeatureSpec.of(self.wav2vec2_feature[0], path=self.wav2vec2_path))
+        if self.reads_voice_activity:
+            specs.append(FeatureSpec.of(VOICE_ACTIVITY[0]))
         return tuple(specs)
+
+    @property
+    def reads_voice_activity(self) -> bool:
+        """Whether the UNet's condition carries the speaker's voice activity (an audio feature: not without audio)."""
+        return self.cond_voice_activity and self.use_audio
+
+    @property
+    def cond_channels(self) -> int:
+        """Channels per frame of the UNet's condition: the speaker latent, then its voice activity."""
+        return self.latent_dim + (VOICE_ACTIVITY[1] if self.reads_voice_activity else 0)
 
     @classmethod
     def from_dict(cls, values: dict) -> "ReactDiffConfig":
@@ -109,7 +129,7 @@ class ReactDiffConfig:
 SAMPLING_FIELDS = frozenset({"temperature", "guidance_scale", "eta", "inference_steps"})
 """Fields that only sampling reads: a fitted model samples with other values of them as it is (no refit)."""
 
-LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1"}
+LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1", "cond_voice_activity": False}
 """Fields added after checkpoints were first saved -> the value that rebuilds those checkpoints' networks."""
 
 SMALL = ReactDiffConfig()

@@ -19,7 +19,7 @@ from torch import nn
 from react_bench.constants import EMOTION_DIM
 from react_bench.errors import BadInputError
 
-from .config import ReactDiffConfig
+from .config import VOICE_ACTIVITY, ReactDiffConfig
 from .layers import BlockAttention
 
 SPEAKER_EMOTION = "emotion"
@@ -43,10 +43,19 @@ def stream_dims(config: ReactDiffConfig) -> dict[str, int]:
     return dims
 
 
+def input_dims(config: ReactDiffConfig) -> dict[str, int]:
+    """Every per-frame stream the model reads -> its dim: the encoder's (:func:`stream_dims`), then the
+    speaker's voice activity that joins the UNet's condition past the encoder (``cond_voice_activity``)."""
+    dims = stream_dims(config)
+    if config.reads_voice_activity:
+        dims[VOICE_ACTIVITY[0]] = VOICE_ACTIVITY[1]
+    return dims
+
+
 def check_stream_dim(config: ReactDiffConfig, name: str, dim: int) -> None:
     """Raise when feature ``name`` has ``dim`` channels but the config expects another size (at the edge,
     where the extractor's output first meets the model: the wav2vec2 width depends on the saved model)."""
-    expected = stream_dims(config)[name]
+    expected = input_dims(config)[name]
     if dim != expected:
         field = next((f for f in ("au_feature", "mfcc_feature", "wav2vec2_feature") if getattr(config, f)
                       and getattr(config, f)[0] == name), "face_features")

@@ -7,7 +7,8 @@ Data flow (Li et al., ReactDiff):
   *listener* of every sample, so the latent space is the space of facial reactions.
 - Stage 2 (diffusion, MMT and decoder frozen): x0 = the listener's latent window (normalised by
   the training latents' mean/std, stored here as buffers), the condition = the *speaker's* latent
-  window through the same MMT (same normalisation); the UNet learns eps.
+  window through the same MMT (same normalisation; with ``cond_voice_activity`` the speaker's
+  voice activity joins it, :meth:`ReactDiff.condition`); the UNet learns eps.
 - Sampling: speaker features -> MMT -> condition windows -> DDIM from fresh x_T (one per
   generation) -> denormalise (exact inverse of the normalisation) -> decoder -> reactions.
   With ``window_chain`` the windows of a generation are sampled one after the other, each
@@ -22,7 +23,7 @@ from torch import nn
 
 from react_bench.errors import BadInputError
 
-from .config import ReactDiffConfig
+from .config import VOICE_ACTIVITY, ReactDiffConfig
 from .decoder import ReactionDecoder
 from .encoder import make_encoder
 from .scheduler import DDIMScheduler
@@ -55,6 +56,14 @@ class ReactDiff(nn.Module):
         """``{name: (B, T, D)}`` -> normalised latent ``(B, T, F)``; T a multiple of the window."""
         return self.normalize(self.encoder(streams))
 
+    def condition(self, streams: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Speaker streams ``{name: (B, T, D)}`` -> the UNet's per-frame condition ``(B, T, cond_channels)``:
+        the normalised speaker latent, then (``cond_voice_activity``) the speaker's voice activity."""
+        z = self.encode(streams)  # (B, T, F)
+        if not self.config.reads_voice_activity:
+            return z
+        return torch.cat([z, streams[VOICE_ACTIVITY[0]].to(z)], dim=-1)  # (B, T, F + 2)
+
     def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalised latent ``(B, T, F)`` -> ``(emotion (B, T, 25), threedmm (B, T, 58))``."""
         return self.decoder(self.denormalize(z))
@@ -63,7 +72,7 @@ class ReactDiff(nn.Module):
                        chain: torch.Tensor | None = None, *, unet: nn.Module | None = None,
                        rows: slice | torch.Tensor = slice(None)) -> torch.Tensor:
         """Stage 2's loss (``denoise_loss`` error of the eps prediction; of x0 without diffusion) on windows
-        ``x0 (N, L, F)``, ``cond (N, 2L, F)`` (normalised latents); ``chain (N, F + 1)``: the previous
+        ``x0 (N, L, F)`` (normalised latents), ``cond (N, 2L, C)`` (:meth:`condition`); ``chain (N, F + 1)``: the previous
         listener window of each (:func:`.unet.chain_input`), with ``window_chain``.
 
         ``unet``: the network to run (default ``self.unet``; the training passes it wrapped in DDP).
@@ -92,7 +101,7 @@ class ReactDiff(nn.Module):
     @torch.no_grad()
     def sample_latents(self, cond: torch.Tensor, *, generator: torch.Generator,
                        noise: torch.Tensor | None = None, chain: torch.Tensor | None = None) -> torch.Tensor:
-        """Normalised condition windows ``(N, 2L, F)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each).
+        """Condition windows ``(N, 2L, C)`` -> sampled normalised x0 ``(N, L, F)`` (one x_T each).
 
         x_T is ``temperature * noise``, ``noise (N, F, L)`` drawn here by :meth:`draw_noise` unless given
         (the online path draws it once per window and re-uses it while the window fills up); with
@@ -101,7 +110,7 @@ class ReactDiff(nn.Module):
         ``cond_drop_prob``; the ``chain (N, F + 1)`` of the previous window is the same in both passes:
         guidance is about the speaker).
         """
-        N, L, F = cond.shape[0], self.config.window, cond.shape[2]
+        N, L, F = cond.shape[0], self.config.window, self.config.latent_dim
         if not self.config.use_diffusion:
             zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
             return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond, chain).transpose(1, 2)
@@ -123,7 +132,7 @@ class ReactDiff(nn.Module):
     @torch.no_grad()
     def sample_windows(self, cond: torch.Tensor, *, generator: torch.Generator, noise: torch.Tensor | None = None,
                        previous: torch.Tensor | None = None) -> torch.Tensor:
-        """Consecutive condition windows ``(M, W, 2L, F)`` of M streams -> sampled latents ``(M, W, L, F)``.
+        """Consecutive condition windows ``(M, W, 2L, C)`` of M streams -> sampled latents ``(M, W, L, F)``.
 
         ``noise (M, W, F, L)``: each window's x_T before its temperature (drawn here, in the order of
         ``M * W`` rows, when None). With ``window_chain`` window w is sampled after window w - 1 and
@@ -131,13 +140,13 @@ class ReactDiff(nn.Module):
         (the last finished window of an online stream), None at a clip's start. Without it the
         ``M * W`` windows run as one batch.
         """
-        M, W, L2, F = cond.shape
-        L = L2 // 2
+        M, W, L2, _ = cond.shape
+        L, F = L2 // 2, self.config.latent_dim
         if noise is None and self.config.use_diffusion:
             noise = self.draw_noise(M * W, generator=generator).reshape(M, W, F, L)
         if not self.config.window_chain:
             flat = None if noise is None else noise.reshape(M * W, F, L)
-            return self.sample_latents(cond.reshape(M * W, L2, F), generator=generator, noise=flat).reshape(M, W, L, F)
+            return self.sample_latents(cond.reshape(M * W, L2, -1), generator=generator, noise=flat).reshape(M, W, L, F)
         out = []
         for w in range(W):  # autoregressive over windows: w reads the sampled w - 1 (all of it before w's frames)
             chain = None if previous is None else chain_input(previous)
@@ -156,10 +165,10 @@ class ReactDiff(nn.Module):
         """
         L = self.config.window
         streams, T = pad_streams(streams, L)
-        cond = condition_windows(self.encode(streams), L)  # (B, W, 2L, F)
-        B, W, _, F = cond.shape
-        Tp = W * L
-        cond = cond[:, None].expand(B, num_samples, W, 2 * L, F).reshape(-1, W, 2 * L, F)  # (B*S, W, 2L, F)
+        cond = condition_windows(self.condition(streams), L)  # (B, W, 2L, C)
+        B, W, _, C = cond.shape
+        F, Tp = self.config.latent_dim, W * L
+        cond = cond[:, None].expand(B, num_samples, W, 2 * L, C).reshape(-1, W, 2 * L, C)  # (B*S, W, 2L, C)
         x0 = self.sample_windows(cond, generator=generator)  # (B*S, W, L, F)
         emotion, threedmm = self.decode(x0.reshape(B * num_samples, Tp, F))
         return (emotion.reshape(B, num_samples, Tp, -1)[:, :, :T],
@@ -176,7 +185,7 @@ def denoising_error(pred: torch.Tensor, target: torch.Tensor, loss: str) -> torc
 
 
 def condition_windows(z: torch.Tensor, window: int) -> torch.Tensor:
-    """Speaker latents ``(B, T, F)`` (T a multiple of ``window``) -> ``(B, W, 2 window, F)``.
+    """Speaker condition ``(B, T, C)`` (T a multiple of ``window``) -> ``(B, W, 2 window, C)``.
 
     Window w holds the speaker's windows w - 1 and w (zeros, the mean latent, before the clip starts):
     what a listener window may depend on, never a later frame.

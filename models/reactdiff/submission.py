@@ -21,7 +21,7 @@ from react_bench.errors import BadInputError, UnknownNameError
 from react_bench.submissions import Reactions, SpeakerBatch, Submission, register_submission
 
 from .config import PRESETS, SAMPLING_FIELDS, ReactDiffConfig
-from .encoder import SPEAKER_EMOTION, check_stream_dim, stream_dims
+from .encoder import SPEAKER_EMOTION, check_stream_dim, input_dims
 from .model import ReactDiff, condition_windows, pad_streams
 from .train import fit as fit_model
 
@@ -87,7 +87,7 @@ class _ReactDiffBase(Submission):
     # --- offline ----------------------------------------------------------------------------
     def _streams(self, batch: SpeakerBatch) -> dict[str, torch.Tensor]:
         out = {}
-        for name in stream_dims(self.model_config):
+        for name in input_dims(self.model_config):
             if name == SPEAKER_EMOTION:
                 out[name] = batch.emotion.float().to(self.device)
             elif name in batch.features:
@@ -145,13 +145,14 @@ class _ReactDiffBase(Submission):
         self._prefix = prefix
         with _threads(self.model_config.num_threads):
             padded, total = pad_streams(prefix, L)
-            cond = condition_windows(m.encode(padded), L)  # (B, W, 2L, F): causal, so frames <= total are final
-            B, W, _, F = cond.shape
+            cond = condition_windows(m.condition(padded), L)  # (B, W, 2L, C): causal, so frames <= total are final
+            B, W, _, C = cond.shape
+            F = self.model_config.latent_dim
             S = self._stream_samples
             first = 0 if self._latents is None else self._latents.shape[1] // L  # windows before it are final
             keep = self._latents if self._latents is not None else cond.new_zeros(B * S, 0, F)
             k = W - first  # windows touched by this chunk
-            todo = cond[:, first:][:, None].expand(B, S, k, 2 * L, F).reshape(B * S, k, 2 * L, F)  # (B*S, k, 2L, F)
+            todo = cond[:, first:][:, None].expand(B, S, k, 2 * L, C).reshape(B * S, k, 2 * L, C)  # (B*S, k, 2L, C)
             noise = None
             if self.model_config.use_diffusion:
                 drawn = [] if self._noise is None else [self._noise]

@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from react_bench import distributed as pg
 from react_bench.errors import BadInputError
 
-from .encoder import SPEAKER_EMOTION, check_stream_dim, stream_dims
+from .encoder import SPEAKER_EMOTION, check_stream_dim, input_dims
 from .model import ReactDiff, condition_windows
 from .unet import chain_input
 
@@ -51,7 +51,7 @@ def load_streams(ds: "ReactDataset", role: str, model: ReactDiff) -> dict[str, t
     """``{stream: (N, T, D)}`` float32 tensors of ``role`` for every stream the model reads."""
     out = {}
     specs = {spec.name: spec for spec in model.config.feature_specs}
-    for name in stream_dims(model.config):
+    for name in input_dims(model.config):
         array = ds.emotion(role) if name == SPEAKER_EMOTION else ds.features(specs[name], role)
         check_stream_dim(model.config, name, array.shape[-1])
         out[name] = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
@@ -217,7 +217,7 @@ def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset 
     emotion, threedmm = _targets(train)
     T = _usable_frames(emotion.shape[1], L)
     model.encoder.set_input_stats({n: (x.reshape(-1, x.shape[-1]).mean(0), x.reshape(-1, x.shape[-1]).std(0))
-                                   for n, x in streams.items()})
+                                   for n, x in streams.items() if n in model.encoder.dims})
     val_data = (load_streams(val, "listener", model), *_targets(val)) if val is not None else None
     model.to(device)
 
@@ -340,18 +340,22 @@ def _validates(epoch: int, last: bool) -> bool:
 
 
 @torch.no_grad()
-def _encode_raw(model: ReactDiff, streams, T: int, device, chunk: int = 32) -> torch.Tensor:
+def _in_chunks(fn, streams, T: int, device, chunk: int = 32) -> torch.Tensor:
+    """``fn`` over the first T frames of ``streams`` ``{name: (N, T', D)}``, ``chunk`` clips at a time, on ``device``."""
     N = next(iter(streams.values())).shape[0]
-    out = [model.encoder({n: x[i:i + chunk, :T].to(device) for n, x in streams.items()}).cpu() for i in range(0, N, chunk)]
-    return torch.cat(out)
+    return torch.cat([fn({n: x[i:i + chunk, :T].to(device) for n, x in streams.items()}).cpu() for i in range(0, N, chunk)])
 
 
-@torch.no_grad()
+def _encode_raw(model: ReactDiff, streams, T: int, device) -> torch.Tensor:
+    """``(N, T, F)`` latents of the encoder before their normalisation."""
+    return _in_chunks(model.encoder, streams, T, device)
+
+
 def _condition(model: ReactDiff, speaker_streams, T: int, device) -> torch.Tensor:
-    """Speaker streams -> condition windows ``(N * W, 2L, F)``, in the order of the listener windows."""
+    """Speaker streams -> condition windows ``(N * W, 2L, C)``, in the order of the listener windows."""
     L = model.config.window
-    cond = condition_windows(model.normalize(_encode_raw(model, speaker_streams, T, device)), L)
-    return cond.reshape(-1, 2 * L, model.config.latent_dim)
+    cond = condition_windows(_in_chunks(model.condition, speaker_streams, T, device), L)
+    return cond.reshape(-1, 2 * L, model.config.cond_channels)
 
 
 def _chain(x0: torch.Tensor, windows: int) -> torch.Tensor:

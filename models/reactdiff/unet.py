@@ -9,6 +9,8 @@ latent over the previous and the current window, ``(N, 2L, F)``. Conditioning:
   by frame to the input channels, so the network sees *when* the speaker did something, including
   late in the previous window (the lagged following that drives appropriateness); a flattened
   global vector alone loses that alignment at this size (``cond_lags = ()``: the paper's z_bc alone);
+- deviation (``cond_voice_activity``): the condition's frames carry the speaker's voice activity
+  (talk, current silence) after its latent, ``C = F + 2`` channels instead of F;
 - deviation (``window_chain``): the *listener's* previous window, as ``chain (N, F + 1)`` = its last
   latent frame and a 1 (zeros and a 0 where there is none: the clip's first window, or chain dropout
   in training), is broadcast over the frames and concatenated to the input, so that window w starts
@@ -111,7 +113,7 @@ class ResBlock(nn.Module):
 
 
 class UNet1D(nn.Module):
-    """``eps(x_t (N, F, L), t (N,), cond (N, 2L, F), chain (N, F + 1) | None)`` -> ``(N, F, L)``."""
+    """``eps(x_t (N, F, L), t (N,), cond (N, 2L, C), chain (N, F + 1) | None)`` -> ``(N, F, L)``; C = ``config.cond_channels``."""
 
     def __init__(self, config: ReactDiffConfig) -> None:
         super().__init__()
@@ -121,10 +123,11 @@ class UNet1D(nn.Module):
             raise BadInputError(f"cond_lags must be frame lags in [0, window={L}] (or empty); got {c.cond_lags}")
         self.time_mlp = nn.Sequential(nn.Linear(ch, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         # z_bc = GroupNorm(MLP(flatten(speaker window latent))) (paper Sec. 3.3)
-        self.cond_mlp = nn.Sequential(nn.Linear(L * F, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
+        C = c.cond_channels  # the speaker latent F (+ its voice activity)
+        self.cond_mlp = nn.Sequential(nn.Linear(L * C, c.cond_dim), nn.SiLU(), nn.Linear(c.cond_dim, c.cond_dim))
         self.cond_norm = nn.GroupNorm(_groups(c.cond_dim), c.cond_dim)  # over z_bc's channels: no time axis
         causal = c.unet_causal
-        self.inp = _conv(F * (1 + len(c.cond_lags)) + (F + 1 if c.window_chain else 0), ch, causal)
+        self.inp = _conv(F + C * len(c.cond_lags) + (F + 1 if c.window_chain else 0), ch, causal)
         self.down1 = ResBlock(ch, ch, c.cond_dim, c.dropout, causal)
         self.down = CausalConv1d(ch, 2 * ch, 3, stride=2) if causal else nn.Conv1d(ch, 2 * ch, 3, stride=2, padding=1)
         self.mid1 = ResBlock(2 * ch, 2 * ch, c.cond_dim, c.dropout, causal)
@@ -138,10 +141,10 @@ class UNet1D(nn.Module):
         N, F, L = x.shape
         # z_bc reads a whole window: the current one in the paper's UNet, the previous one (all before
         # this window's first frame) in the causal UNet.
-        z_window = cond[:, :L] if self.config.unet_causal else cond[:, L:]  # (N, L, F)
+        z_window = cond[:, :L] if self.config.unet_causal else cond[:, L:]  # (N, L, C)
         z_bc = self.cond_norm(self.cond_mlp(z_window.reshape(N, -1)))  # (N, cond_dim)
         emb = self.time_mlp(sinusoidal(t, self.config.unet_channels)) + z_bc  # (N, cond_dim)
-        lagged = [cond[:, L - lag: 2 * L - lag].transpose(1, 2) for lag in self.config.cond_lags]  # (N, F, L) each
+        lagged = [cond[:, L - lag: 2 * L - lag].transpose(1, 2) for lag in self.config.cond_lags]  # (N, C, L) each
         extra = []
         if self.config.window_chain:  # the previous listener window's last frame (+ flag), on every frame
             chain = x.new_zeros(N, F + 1) if chain is None else chain

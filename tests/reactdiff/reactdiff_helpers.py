@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from react_bench.models.reactdiff import ReactDiffConfig
-from react_bench.models.reactdiff.encoder import stream_dims
+from react_bench.models.reactdiff.encoder import input_dims
 
 TINY = dict(
     d_model=16, latent_dim=4, window=10, heads=2, encoder_layers=1, decoder_layers=1, unet_channels=16,
@@ -17,7 +17,7 @@ TINY = dict(
 def random_streams(config: ReactDiffConfig, B: int, T: int, seed: int = 0) -> dict[str, torch.Tensor]:
     """``{stream: (B, T, D)}`` standard-normal inputs for every stream the config reads."""
     g = torch.Generator().manual_seed(seed)
-    return {n: torch.randn(B, T, d, generator=g) for n, d in stream_dims(config).items()}
+    return {n: torch.randn(B, T, d, generator=g) for n, d in input_dims(config).items()}
 
 
 def make_batch(config: ReactDiffConfig, B: int, T: int, seed: int = 0):

@@ -47,28 +47,14 @@ from typing import Sequence
 
 import numpy as np
 
-from react_bench.constants import EMOTION_DIM, FEATURE_SAMPLE_RATE, FPS, VA_SLICE
+from react_bench.constants import EMOTION_DIM, FPS, VA_SLICE
+from react_bench.data.features.acoustic import frame_rms, talk_mask  # noqa: F401  (re-exported by synth)
 from react_bench.data.synth.config import ListenerConfig, SynthConfig
 from react_bench.data.synth.conversation import Traits, express, fill_turn
 from react_bench.data.synth.face import NoiseStream, smooth_autocorrelation
 from react_bench.errors import BadInputError
 
-SAMPLES_PER_FRAME = FEATURE_SAMPLE_RATE // FPS
-"""Audio samples per video frame at 16 kHz (640)."""
-
 _ATANH_CLIP = 0.9999  # CSV values are rounded to 4 decimals; tanh saturates at +-1
-
-
-def frame_rms(audio: np.ndarray, num_frames: int) -> np.ndarray:
-    """``(T,)`` RMS of each 40 ms frame of ``(L,)`` 16 kHz audio (zero-padded or cut to ``T`` frames)."""
-    audio = np.asarray(audio, dtype=np.float64).reshape(-1)[: num_frames * SAMPLES_PER_FRAME]
-    audio = np.pad(audio, (0, num_frames * SAMPLES_PER_FRAME - len(audio)))
-    return np.sqrt(np.mean(audio.reshape(num_frames, SAMPLES_PER_FRAME) ** 2, axis=1))
-
-
-def talk_mask(audio: np.ndarray, num_frames: int, *, threshold: float = ListenerConfig.talk_threshold) -> np.ndarray:
-    """``(T,)`` bool: frames where the 16 kHz audio is louder than ``threshold`` RMS (speech, not backchannels)."""
-    return frame_rms(audio, num_frames) > threshold
 
 
 @dataclass
