@@ -35,7 +35,7 @@ from react_bench.runner.checkpoint import load_checkpoint
 STAGE2_FIELDS = {
     "cond_lags", "window_chain", "chain_drop_prob", "use_diffusion", "train_timesteps", "inference_steps",
     "beta_schedule", "denoise_loss", "eta", "temperature", "cond_drop_prob", "guidance_scale", "stage2_epochs",
-    "cond_voice_activity",
+    "cond_voice_activity", "linear_prior",
     "stage2_batch_size", "lr", "weight_decay", "ema_decay", "unet_channels", "unet_causal", "cond_dim", "num_threads",
 }
 """Config fields that only stage 2 or sampling reads (so a frozen stage 1 stays valid)."""
@@ -67,9 +67,9 @@ def main() -> None:
         config = ReactDiffConfig.from_dict({**asdict(base.config), **changes})
         torch.manual_seed(0)
         model = ReactDiff(config)
-        stage1_state = {k: v for k, v in base.state_dict().items() if not k.startswith("unet.")}
+        stage1_state = {k: v for k, v in base.state_dict().items() if not k.startswith(("unet.", "prior."))}
         missing, unexpected = model.load_state_dict(stage1_state, strict=False)
-        assert not unexpected and all(k.startswith("unet.") for k in missing), (missing, unexpected)
+        assert not unexpected and all(k.startswith(("unet.", "prior.")) for k in missing), (missing, unexpected)
         start = time.perf_counter()
         fit_diffusion(model, train, val, seed=0)
         print(f"stage 2 retrained in {time.perf_counter() - start:.0f} s")

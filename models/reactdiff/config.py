@@ -52,6 +52,8 @@ class ReactDiffConfig:
     # silence in s, the ``voice_activity`` extractor) is concatenated frame by frame to the speaker latent the UNet
     # is conditioned on (z_bc and the lags): who holds the floor decides what a listener does, and the latent,
     # trained to reconstruct a face, keeps little of it (docs/reactdiff.md); needs use_audio
+    linear_prior: bool = False  # deviation: stage 2 diffuses the residual of the listener latent around a
+    # closed-form ridge prediction from the condition (CARD's prior mean; models/reactdiff/prior.py)
     window_chain: bool = True  # condition each latent window on the last latent frame of the previous window of
     # the same generation (sampled one after the other; trained with the true previous listener window), so
     # consecutive 2 s windows join smoothly; False: windows sampled independently, as the paper's sampler
@@ -129,7 +131,8 @@ class ReactDiffConfig:
 SAMPLING_FIELDS = frozenset({"temperature", "guidance_scale", "eta", "inference_steps"})
 """Fields that only sampling reads: a fitted model samples with other values of them as it is (no refit)."""
 
-LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1", "cond_voice_activity": False}
+LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1", "cond_voice_activity": False,
+                 "linear_prior": False}
 """Fields added after checkpoints were first saved -> the value that rebuilds those checkpoints' networks."""
 
 SMALL = ReactDiffConfig()

@@ -26,6 +26,7 @@ from react_bench.errors import BadInputError
 from .config import VOICE_ACTIVITY, ReactDiffConfig
 from .decoder import ReactionDecoder
 from .encoder import make_encoder
+from .prior import LinearPrior
 from .scheduler import DDIMScheduler
 from .unet import UNet1D, chain_input
 
@@ -37,6 +38,7 @@ class ReactDiff(nn.Module):
         self.encoder = make_encoder(c)
         self.decoder = ReactionDecoder(c)
         self.unet = UNet1D(c)
+        self.prior = LinearPrior(c) if c.linear_prior else None
         self.register_buffer("latent_mean", torch.zeros(c.latent_dim))
         self.register_buffer("latent_std", torch.ones(c.latent_dim))
         self.scheduler = DDIMScheduler(c.train_timesteps, beta_schedule=c.beta_schedule)
@@ -64,6 +66,13 @@ class ReactDiff(nn.Module):
             return z
         return torch.cat([z, streams[VOICE_ACTIVITY[0]].to(z)], dim=-1)  # (B, T, F + 2)
 
+    def prior_mean(self, cond: torch.Tensor) -> torch.Tensor:
+        """Condition windows ``(N, 2L, C)`` -> the prior mean ``(N, L, F)`` the diffusion works around
+        (``linear_prior``; zeros without it, so x0 is then the latent itself)."""
+        if self.prior is None:
+            return cond.new_zeros(cond.shape[0], self.config.window, self.config.latent_dim)
+        return self.prior(cond)
+
     def decode(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalised latent ``(B, T, F)`` -> ``(emotion (B, T, 25), threedmm (B, T, 58))``."""
         return self.decoder(self.denormalize(z))
@@ -81,7 +90,7 @@ class ReactDiff(nn.Module):
         """
         unet = self.unet if unet is None else unet
         N = x0.shape[0]
-        x0 = x0.transpose(1, 2)  # (N, F, L)
+        x0 = (x0 - self.prior_mean(cond)).transpose(1, 2)  # (N, F, L): the residual around the prior
         chain = None if chain is None else chain[rows]
         if not self.config.use_diffusion:  # ablation: regress x0 directly from the condition
             x0 = x0[rows]
@@ -111,9 +120,10 @@ class ReactDiff(nn.Module):
         guidance is about the speaker).
         """
         N, L, F = cond.shape[0], self.config.window, self.config.latent_dim
+        prior = self.prior_mean(cond)  # (N, L, F): always from the real condition, also under guidance
         if not self.config.use_diffusion:
             zero_t = torch.zeros(N, dtype=torch.long, device=cond.device)
-            return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond, chain).transpose(1, 2)
+            return self.unet(torch.zeros(N, F, L, device=cond.device), zero_t, cond, chain).transpose(1, 2) + prior
         if noise is None:
             noise = self.draw_noise(N, generator=generator)
         x = noise.to(cond.device) * self.config.temperature  # x_T
@@ -127,7 +137,7 @@ class ReactDiff(nn.Module):
                                                None if chain is None else chain.repeat(2, 1)).chunk(2)
                 eps = eps_null + w * (eps_cond - eps_null)
             x, _ = self.scheduler.step(eps, int(t), x, eta=self.config.eta, generator=generator)
-        return x.transpose(1, 2)  # (N, L, F)
+        return x.transpose(1, 2) + prior  # (N, L, F)
 
     @torch.no_grad()
     def sample_windows(self, cond: torch.Tensor, *, generator: torch.Generator, noise: torch.Tensor | None = None,

@@ -291,6 +291,9 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
         vcond = _condition(model, load_streams(val, "speaker", model), T, device)
         vchain = _chain(vx0, T // L) if c.window_chain else None
 
+    if model.prior is not None:  # closed form, before the UNet learns the residual around it
+        errors = model.prior.fit(cond, x0, *((vcond, vx0) if val is not None else ()))
+        log(f"stage 2 linear prior: penalty {float(model.prior.penalty):g} (val MSE by penalty {errors})")
     for p in list(model.encoder.parameters()) + list(model.decoder.parameters()):
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.unet.parameters(), lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
