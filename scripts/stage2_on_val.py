@@ -35,7 +35,7 @@ from react_bench.runner.checkpoint import load_checkpoint
 STAGE2_FIELDS = {
     "cond_lags", "window_chain", "chain_drop_prob", "use_diffusion", "train_timesteps", "inference_steps",
     "beta_schedule", "denoise_loss", "eta", "temperature", "cond_drop_prob", "guidance_scale", "stage2_epochs",
-    "cond_voice_activity", "linear_prior",
+    "cond_voice_activity", "linear_prior", "residual_scale",
     "stage2_batch_size", "lr", "weight_decay", "ema_decay", "unet_channels", "unet_causal", "cond_dim", "num_threads",
 }
 """Config fields that only stage 2 or sampling reads (so a frozen stage 1 stays valid)."""

@@ -68,6 +68,8 @@ class ReactDiffConfig:
     eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
     temperature: float = 0.6  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
     cond_drop_prob: float = 0.1  # share of stage-2 windows trained with the null condition (classifier-free guidance)
+    residual_scale: float = 1.0  # sampled x0 = prior mean + residual_scale * (sampled residual): < 1 shrinks each
+    # sample towards the prior mean (with linear_prior; the mean latent without), a sampling-only knob
     guidance_scale: float = 2.0  # eps = eps_null + w (eps_cond - eps_null) at sampling (chosen on val); 1: plain conditional
     # --- training -----------------------------------------------------------------------------
     stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
@@ -128,7 +130,7 @@ class ReactDiffConfig:
         return replace(self, **changes)
 
 
-SAMPLING_FIELDS = frozenset({"temperature", "guidance_scale", "eta", "inference_steps"})
+SAMPLING_FIELDS = frozenset({"temperature", "guidance_scale", "eta", "inference_steps", "residual_scale"})
 """Fields that only sampling reads: a fitted model samples with other values of them as it is (no refit)."""
 
 LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1", "cond_voice_activity": False,

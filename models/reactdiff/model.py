@@ -137,7 +137,7 @@ class ReactDiff(nn.Module):
                                                None if chain is None else chain.repeat(2, 1)).chunk(2)
                 eps = eps_null + w * (eps_cond - eps_null)
             x, _ = self.scheduler.step(eps, int(t), x, eta=self.config.eta, generator=generator)
-        return x.transpose(1, 2) + prior  # (N, L, F)
+        return prior + self.config.residual_scale * x.transpose(1, 2)  # (N, L, F)
 
     @torch.no_grad()
     def sample_windows(self, cond: torch.Tensor, *, generator: torch.Generator, noise: torch.Tensor | None = None,

@@ -119,3 +119,16 @@ def test_fit_on_the_synthetic_set_fits_the_prior_and_checkpoints_it(synthetic_ro
     restored = ReactDiffSubmission(**TINY)
     restored.load_state_dict(sub.state_dict())
     torch.testing.assert_close(restored.model.prior.weight, sub.model.prior.weight, rtol=0, atol=0)
+
+
+def test_residual_scale_shrinks_each_sample_towards_the_prior(prior_config):
+    model = ReactDiff(prior_config).eval()
+    model.prior.weight.normal_(generator=torch.Generator().manual_seed(5))
+    cond = _cond(prior_config, 6)
+    noise = torch.randn(6, prior_config.latent_dim, prior_config.window)
+    full = model.sample_latents(cond, generator=torch.Generator(), noise=noise)
+    prior = model.prior(cond)
+    for scale in (0.0, 0.3):
+        model.config = prior_config.replace(residual_scale=scale)
+        shrunk = model.sample_latents(cond, generator=torch.Generator(), noise=noise)
+        torch.testing.assert_close(shrunk, prior + scale * (full - prior), rtol=0, atol=1e-5)
