@@ -28,8 +28,8 @@ def ranks(tmp_path_factory):
 
 
 def _assert_equal(got: dict, want: dict, *, rea_rel: float = 1e-12) -> None:
-    """Every value of one ``evaluate`` dict equals the other's: bit-equal for the row-by-row metrics,
-    1e-12 relative for FRDvs (and ``rea_rel`` for FRRea) whose statistics are summed in another order."""
+    """Every value of one ``evaluate`` dict equals the other's: per speaker to 1e-14 relative (a few
+    ulps) for the row-by-row metrics, 1e-12 relative for FRDvs (and ``rea_rel`` for FRRea) whose statistics are summed in another order."""
     for key, value in want.items():
         if key == "seconds":
             assert set(got[key]) == set(value)
@@ -38,8 +38,9 @@ def _assert_equal(got: dict, want: dict, *, rea_rel: float = 1e-12) -> None:
             for name, values in value.items():
                 if name in ACROSS_SPEAKERS:
                     np.testing.assert_allclose(got[key][name], values, rtol=1e-12, err_msg=name)
-                else:
-                    assert got[key][name] == values, name
+                else:  # a rank scores a smaller batch: on some CPUs the vectorised sums of one row then
+                    # round differently in the last bit (seen: 0.29026157117241735 against ...1724173)
+                    np.testing.assert_allclose(got[key][name], values, rtol=1e-14, atol=0, err_msg=name)
         elif key in ACROSS_SPEAKERS and value is not None:
             assert got[key] == pytest.approx(value, rel=rea_rel if key == "FRRea" else 1e-12, abs=0), key
         else:
