@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .config import ReactDiffConfig
+from .unet import delayed
 
 PRIOR_LAGS = (0, 3, 6, 10, 15, 20, 28, 38)
 """Frames of speaker history per feature (0 to 1.5 s, the range of reaction lags); each < the window."""
@@ -53,7 +54,7 @@ class LinearPrior(nn.Module):
     def features(self, cond: torch.Tensor) -> torch.Tensor:
         """``(N, 2L, C)`` -> ``(N, L, D)`` (module docstring)."""
         L, F = self.config.window, self.config.latent_dim
-        lagged = [cond[:, L - lag: 2 * L - lag] for lag in self.lags]  # (N, L, C) each
+        lagged = [delayed(cond, lag) for lag in self.lags]  # (N, L, C) each
         parts = [cond.new_ones(cond.shape[0], L, 1), *lagged]
         if self.config.reads_voice_activity:
             long_silence = (cond[:, L:, F + 1:F + 2] >= LONG_SILENCE_S).to(cond)  # (N, L, 1): silence channel now

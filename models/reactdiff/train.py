@@ -28,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from react_bench import distributed as pg
 from react_bench.errors import BadInputError
 
-from .encoder import SPEAKER_EMOTION, check_stream_dim, input_dims
+from .encoder import SPEAKER_EMOTION, check_stream_dim, input_dims, stream_dims
 from .model import ReactDiff, condition_windows
 from .unet import chain_input
 
@@ -48,10 +48,11 @@ the nearby seeds of other fits)."""
 
 
 def load_streams(ds: "ReactDataset", role: str, model: ReactDiff) -> dict[str, torch.Tensor]:
-    """``{stream: (N, T, D)}`` float32 tensors of ``role`` for every stream the model reads."""
+    """``{stream: (N, T, D)}`` float32 tensors of ``role`` for every stream the model reads of that role:
+    the encoder's for the listener, and for the speaker also what joins the UNet's condition."""
     out = {}
     specs = {spec.name: spec for spec in model.config.feature_specs}
-    for name in input_dims(model.config):
+    for name in (input_dims if role == "speaker" else stream_dims)(model.config):
         array = ds.emotion(role) if name == SPEAKER_EMOTION else ds.features(specs[name], role)
         check_stream_dim(model.config, name, array.shape[-1])
         out[name] = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
@@ -217,7 +218,7 @@ def fit_autoencoder(model: ReactDiff, train: "ReactDataset", val: "ReactDataset 
     emotion, threedmm = _targets(train)
     T = _usable_frames(emotion.shape[1], L)
     model.encoder.set_input_stats({n: (x.reshape(-1, x.shape[-1]).mean(0), x.reshape(-1, x.shape[-1]).std(0))
-                                   for n, x in streams.items() if n in model.encoder.dims})
+                                   for n, x in streams.items()})
     val_data = (load_streams(val, "listener", model), *_targets(val)) if val is not None else None
     model.to(device)
 

@@ -144,7 +144,7 @@ class UNet1D(nn.Module):
         z_window = cond[:, :L] if self.config.unet_causal else cond[:, L:]  # (N, L, C)
         z_bc = self.cond_norm(self.cond_mlp(z_window.reshape(N, -1)))  # (N, cond_dim)
         emb = self.time_mlp(sinusoidal(t, self.config.unet_channels)) + z_bc  # (N, cond_dim)
-        lagged = [cond[:, L - lag: 2 * L - lag].transpose(1, 2) for lag in self.config.cond_lags]  # (N, C, L) each
+        lagged = [delayed(cond, lag).transpose(1, 2) for lag in self.config.cond_lags]  # (N, C, L) each
         extra = []
         if self.config.window_chain:  # the previous listener window's last frame (+ flag), on every frame
             chain = x.new_zeros(N, F + 1) if chain is None else chain
@@ -156,6 +156,13 @@ class UNet1D(nn.Module):
         h = self.up(h, L) if self.config.unet_causal else self.up(h)[..., :L]  # (N, ch, L)
         h = self.up1(torch.cat([h, h1], dim=1), emb)  # (N, ch, L)
         return self.out(h)  # (N, F, L)
+
+
+def delayed(cond: torch.Tensor, lag: int) -> torch.Tensor:
+    """Condition window ``(N, 2L, C)`` (the speaker's previous and current window) -> ``(N, L, C)``: for
+    each frame j of the current window, the condition at frame j - ``lag`` (0 <= lag <= L)."""
+    L = cond.shape[1] // 2
+    return cond[:, L - lag: 2 * L - lag]
 
 
 def chain_input(previous: torch.Tensor) -> torch.Tensor:
