@@ -5,7 +5,10 @@ retrains stage 2 (the UNet, :func:`models.reactdiff.train.fit_diffusion`, seed 0
 changes given as JSON, samples 10 reactions per val speaker and prints FRCorr, FRDist, FRDiv,
 FREnergy, the window-jump ratio and the mean squared error of the sample mean against the true
 listener (AU, VA, FE). With ``{}`` nothing is retrained: the checkpoint itself is scored; changes of
-sampling fields only (temperature, guidance) re-sample the checkpoint. The test split is never read.
+sampling fields only (temperature, guidance) re-sample the checkpoint; ``prior_look_ahead`` (with
+sampling fields) adds the closed-form look-ahead prior to a ``linear_prior`` checkpoint and keeps its
+UNet (which a fit with it trains identically: the UNet learns the residual of the causal prior).
+The test split is never read.
 
     python scripts/stage2_on_val.py runs/reactdiff/checkpoints/<key>-seed0.pt '{"denoise_loss": "l1"}'
 
@@ -29,13 +32,13 @@ from react_bench.metrics import fr_corr, fr_dist, fr_div, fr_energy
 from react_bench.metrics.smoothness import window_jump_ratio
 from react_bench.models.reactdiff import ReactDiff, ReactDiffConfig
 from react_bench.models.reactdiff.config import SAMPLING_FIELDS  # changing only these re-samples, no retraining
-from react_bench.models.reactdiff.train import fit_diffusion, load_streams
+from react_bench.models.reactdiff.train import _condition, _encode_raw, _usable_frames, fit_diffusion, load_streams
 from react_bench.runner.checkpoint import load_checkpoint
 
 STAGE2_FIELDS = {
     "cond_lags", "window_chain", "chain_drop_prob", "use_diffusion", "train_timesteps", "inference_steps",
     "beta_schedule", "denoise_loss", "eta", "temperature", "cond_drop_prob", "guidance_scale", "stage2_epochs",
-    "cond_voice_activity", "linear_prior", "residual_scale",
+    "cond_voice_activity", "linear_prior", "prior_look_ahead", "residual_scale",
     "stage2_batch_size", "lr", "weight_decay", "ema_decay", "unet_channels", "unet_causal", "cond_dim", "num_threads",
 }
 """Config fields that only stage 2 or sampling reads (so a frozen stage 1 stays valid)."""
@@ -63,6 +66,12 @@ def main() -> None:
     if changes and set(changes) <= SAMPLING_FIELDS:
         model.config = model.config.replace(**changes)
         model.scheduler.set_timesteps(model.config.inference_steps)
+    elif changes and set(changes) <= SAMPLING_FIELDS | {"prior_look_ahead"}:
+        model = ReactDiff(ReactDiffConfig.from_dict({**asdict(base.config), **changes}))
+        missing, unexpected = model.load_state_dict(base.state_dict(), strict=False)
+        assert not unexpected and set(missing) <= {"prior.weight_ahead", "prior.penalty_ahead"}, (missing, unexpected)
+        if model.config.reads_ahead:
+            _add_look_ahead_prior(model, train, val)
     elif changes:
         config = ReactDiffConfig.from_dict({**asdict(base.config), **changes})
         torch.manual_seed(0)
@@ -93,6 +102,17 @@ def main() -> None:
     print(json.dumps({"changes": changes, **{k: round(float(v), 4) for k, v in scores.items()}}))
     if args.save:
         torch.save({"config": asdict(model.config), "weights": model.state_dict()}, args.save)
+
+
+def _add_look_ahead_prior(model: ReactDiff, train, val) -> None:
+    """The look-ahead prior's closed-form fit on the checkpoint's frozen encoder (the causal prior is kept)."""
+    L, F = model.config.window, model.config.latent_dim
+    T = _usable_frames(train.emotion("listener").shape[1], L)
+    x0, vx0 = (model.normalize(_encode_raw(model, load_streams(ds, "listener", model), T, "cpu")).reshape(-1, L, F)
+               for ds in (train, val))
+    cond, vcond = (_condition(model, load_streams(ds, "speaker", model), T, "cpu", ahead=True) for ds in (train, val))
+    errors = model.prior.fit(cond, x0, vcond, vx0)
+    print(f"look-ahead prior: penalty {float(model.prior.penalty_ahead):g} (val MSE by penalty {errors})")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ class ReactDiffConfig:
     # trained to reconstruct a face, keeps little of it (docs/reactdiff.md); needs use_audio
     linear_prior: bool = False  # deviation: stage 2 diffuses the residual of the listener latent around a
     # closed-form ridge prediction from the condition (CARD's prior mean; models/reactdiff/prior.py)
+    prior_look_ahead: bool = False  # deviation, offline only (needs linear_prior): sampling on the offline track adds
+    # a second prior that also reads the speaker up to 2 s ahead (the speaker's later reactions show what the
+    # listener felt); the UNet and the online track keep the causal prior (models/reactdiff/prior.py)
     window_chain: bool = True  # condition each latent window on the last latent frame of the previous window of
     # the same generation (sampled one after the other; trained with the true previous listener window), so
     # consecutive 2 s windows join smoothly; False: windows sampled independently, as the paper's sampler
@@ -105,6 +108,11 @@ class ReactDiffConfig:
         return self.cond_voice_activity and self.use_audio
 
     @property
+    def reads_ahead(self) -> bool:
+        """Whether offline sampling reads the speaker's next window (the look-ahead linear prior)."""
+        return self.linear_prior and self.prior_look_ahead
+
+    @property
     def cond_channels(self) -> int:
         """Channels per frame of the UNet's condition: the speaker latent, then its voice activity."""
         return self.latent_dim + (VOICE_ACTIVITY[1] if self.reads_voice_activity else 0)
@@ -134,7 +142,7 @@ SAMPLING_FIELDS = frozenset({"temperature", "guidance_scale", "eta", "inference_
 """Fields that only sampling reads: a fitted model samples with other values of them as it is (no refit)."""
 
 LEGACY_VALUES = {"window_chain": False, "use_mmt": True, "denoise_loss": "l1", "cond_voice_activity": False,
-                 "linear_prior": False}
+                 "linear_prior": False, "prior_look_ahead": False}
 """Fields added after checkpoints were first saved -> the value that rebuilds those checkpoints' networks."""
 
 SMALL = ReactDiffConfig()

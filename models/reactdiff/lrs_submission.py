@@ -157,7 +157,7 @@ def sampled_latents(model: ReactDiff, ds: "ReactDataset", T: int, *, samples: in
     for _ in range(samples):
         for i in range(0, N, chunk):
             cond = condition_windows(model.condition({n: x[i:i + chunk, :T].to(device) for n, x in streams.items()}), L)
-            out.append(model.sample_windows(cond, generator=generator).reshape(cond.shape[0], T, F).cpu())
+            out.append(model.sample_windows(cond, generator=generator)[0].reshape(cond.shape[0], T, F).cpu())
     return torch.cat(out).reshape(samples, N, T, F)
 
 

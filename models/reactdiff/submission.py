@@ -121,6 +121,7 @@ class _ReactDiffBase(Submission):
         self.check_online()
         self._prefix: dict[str, torch.Tensor] | None = None  # speaker streams so far, (B, t, D)
         self._latents: torch.Tensor | None = None  # sampled listener latents of the finished windows, (B*S, w L, F)
+        self._residuals: torch.Tensor | None = None  # what the UNet sampled of them, (B*S, w L, F)
         self._noise: torch.Tensor | None = None  # x_T of the window being filled, (B*S, F, L): drawn once per window
         self._stream_samples = num_samples
         self._stream_generator = generator
@@ -159,12 +160,14 @@ class _ReactDiffBase(Submission):
                 while len(drawn) < k:  # windows starting in this chunk, in stream order
                     drawn.append(m.draw_noise(B * S, generator=self._stream_generator))
                 noise = torch.stack(drawn, dim=1)  # (B*S, k, F, L), as todo
+            kept_residuals = self._residuals if self._residuals is not None else keep
             # with window_chain, the first window touched joins the last finished one (final: it is complete)
-            previous = keep[:, -L:] if first > 0 else None
-            x0 = m.sample_windows(todo, generator=self._stream_generator, noise=noise,
-                                  previous=previous).reshape(B * S, k * L, F)
+            previous = kept_residuals[:, -L:] if first > 0 else None
+            x0, residuals = m.sample_windows(todo, generator=self._stream_generator, noise=noise, previous=previous)
+            x0, residuals = x0.reshape(B * S, k * L, F), residuals.reshape(B * S, k * L, F)
             complete = total // L - first  # windows of this chunk that are now complete
             self._latents = torch.cat([keep, x0[:, : complete * L]], dim=1)
+            self._residuals = torch.cat([kept_residuals, residuals[:, : complete * L]], dim=1)
             self._noise = drawn[complete] if noise is not None and complete < k else None
             emotion, threedmm = m.decode(torch.cat([keep, x0], dim=1))  # causal decoder
         emotion = emotion[:, total - t: total].reshape(B, S, t, -1)

@@ -270,8 +270,9 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
 
     With ``cond_drop_prob > 0`` a random share of the windows sees the null condition (zeros: the
     mean latent), so the same network also predicts unconditional eps (classifier-free guidance).
-    With ``window_chain`` every window also sees the true previous listener window of its clip
-    (teacher forcing; none for a clip's first window), dropped for a ``chain_drop_prob`` share.
+    With ``window_chain`` every window also sees the true previous listener window of its clip, as its
+    residual around the prior (teacher forcing; none for a clip's first window), dropped for a
+    ``chain_drop_prob`` share.
     ``distributed``: data-parallel over the process group (the UNet in DDP during the epochs only, so
     the EMA and the checkpoint see the plain module).
     """
@@ -285,16 +286,17 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     T = _usable_frames(train.emotion("listener").shape[1], L)
     x0 = model.normalize(_encode_raw(model, load_streams(train, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
     cond = _condition(model, load_streams(train, "speaker", model), T, device)
-    chain = _chain(x0, T // L) if c.window_chain else None
-    vchain = None
+    vx0 = vcond = vchain = None
     if val is not None:
         vx0 = model.normalize(_encode_raw(model, load_streams(val, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
         vcond = _condition(model, load_streams(val, "speaker", model), T, device)
-        vchain = _chain(vx0, T // L) if c.window_chain else None
-
     if model.prior is not None:  # closed form, before the UNet learns the residual around it
-        errors = model.prior.fit(cond, x0, *((vcond, vx0) if val is not None else ()))
-        log(f"stage 2 linear prior: penalty {float(model.prior.penalty):g} (val MSE by penalty {errors})")
+        fit_prior(model, train, val, x0, cond, vx0, vcond, T=T, device=device, log=log)
+    if c.window_chain:  # each window sees the residual of the clip's previous window (x0 itself without a prior)
+        chain = _chain(_residuals(model, x0, cond), T // L)
+        vchain = _chain(_residuals(model, vx0, vcond), T // L) if val is not None else None
+    else:
+        chain = None
     for p in list(model.encoder.parameters()) + list(model.decoder.parameters()):
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.unet.parameters(), lr=c.lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
@@ -338,6 +340,24 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     model.eval()
 
 
+def fit_prior(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", x0: torch.Tensor,
+              cond: torch.Tensor, vx0: torch.Tensor | None, vcond: torch.Tensor | None, *, T: int,
+              device: torch.device | str = "cpu", log=print) -> None:
+    """The linear prior's closed-form fits on the listener windows ``x0 (N W, L, F)`` given ``cond (N W, 2L, C)``
+    (and val's, to choose each penalty): the causal weights, and with ``prior_look_ahead`` the look-ahead
+    weights from condition windows that hold the speaker's next window too (models/reactdiff/prior.py)."""
+    val_args = (vcond, vx0) if vcond is not None else ()
+    errors = model.prior.fit(cond, x0, *val_args)
+    log(f"stage 2 linear prior: penalty {float(model.prior.penalty):g} (val MSE by penalty {errors})")
+    if not model.config.reads_ahead:
+        return
+    cond = _condition(model, load_streams(train, "speaker", model), T, device, ahead=True)
+    if vcond is not None:
+        val_args = (_condition(model, load_streams(val, "speaker", model), T, device, ahead=True), vx0)
+    errors = model.prior.fit(cond, x0, *val_args)
+    log(f"stage 2 look-ahead prior: penalty {float(model.prior.penalty_ahead):g} (val MSE by penalty {errors})")
+
+
 def _validates(epoch: int, last: bool) -> bool:
     """Whether the EMA is scored on val after ``epoch`` (0-based): every :data:`VALIDATE_EVERY`-th, and the last."""
     return last or epoch % VALIDATE_EVERY == VALIDATE_EVERY - 1
@@ -355,11 +375,20 @@ def _encode_raw(model: ReactDiff, streams, T: int, device) -> torch.Tensor:
     return _in_chunks(model.encoder, streams, T, device)
 
 
-def _condition(model: ReactDiff, speaker_streams, T: int, device) -> torch.Tensor:
-    """Speaker streams -> condition windows ``(N * W, 2L, C)``, in the order of the listener windows."""
+def _condition(model: ReactDiff, speaker_streams, T: int, device, *, ahead: bool = False) -> torch.Tensor:
+    """Speaker streams -> condition windows ``(N * W, 2L, C)`` (``(N * W, 3L, C)`` with ``ahead``: the next
+    window too), in the order of the listener windows."""
     L = model.config.window
-    cond = condition_windows(_in_chunks(model.condition, speaker_streams, T, device), L)
-    return cond.reshape(-1, 2 * L, model.config.cond_channels)
+    cond = condition_windows(_in_chunks(model.condition, speaker_streams, T, device), L, ahead=ahead)
+    return cond.reshape(-1, cond.shape[2], model.config.cond_channels)
+
+
+@torch.no_grad()
+def _residuals(model: ReactDiff, x0: torch.Tensor, cond: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
+    """Listener windows ``x0 (N, L, F)`` minus the (causal) prior mean of their condition ``(N, 2L, C)``."""
+    if model.prior is None:
+        return x0
+    return torch.cat([x0[i:i + chunk] - model.prior_mean(cond[i:i + chunk]).to(x0) for i in range(0, len(x0), chunk)])
 
 
 def _chain(x0: torch.Tensor, windows: int) -> torch.Tensor:

@@ -141,10 +141,10 @@ class UNet1D(nn.Module):
         N, F, L = x.shape
         # z_bc reads a whole window: the current one in the paper's UNet, the previous one (all before
         # this window's first frame) in the causal UNet.
-        z_window = cond[:, :L] if self.config.unet_causal else cond[:, L:]  # (N, L, C)
+        z_window = cond[:, :L] if self.config.unet_causal else cond[:, L:2 * L]  # (N, L, C)
         z_bc = self.cond_norm(self.cond_mlp(z_window.reshape(N, -1)))  # (N, cond_dim)
         emb = self.time_mlp(sinusoidal(t, self.config.unet_channels)) + z_bc  # (N, cond_dim)
-        lagged = [delayed(cond, lag).transpose(1, 2) for lag in self.config.cond_lags]  # (N, C, L) each
+        lagged = [delayed(cond, lag, L).transpose(1, 2) for lag in self.config.cond_lags]  # (N, C, L) each
         extra = []
         if self.config.window_chain:  # the previous listener window's last frame (+ flag), on every frame
             chain = x.new_zeros(N, F + 1) if chain is None else chain
@@ -158,11 +158,11 @@ class UNet1D(nn.Module):
         return self.out(h)  # (N, F, L)
 
 
-def delayed(cond: torch.Tensor, lag: int) -> torch.Tensor:
-    """Condition window ``(N, 2L, C)`` (the speaker's previous and current window) -> ``(N, L, C)``: for
-    each frame j of the current window, the condition at frame j - ``lag`` (0 <= lag <= L)."""
-    L = cond.shape[1] // 2
-    return cond[:, L - lag: 2 * L - lag]
+def delayed(cond: torch.Tensor, lag: int, window: int) -> torch.Tensor:
+    """Condition window ``(N, 2L, C)`` (the speaker's previous and current window of ``window`` = L frames;
+    ``(N, 3L, C)`` with the next window too) -> ``(N, L, C)``: for each frame j of the current window, the
+    condition at frame j - ``lag``; -L <= lag <= L, a negative lag (a lead) only with the next window."""
+    return cond[:, window - lag: 2 * window - lag]
 
 
 def chain_input(previous: torch.Tensor) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
 import torch
 
 from react_bench.models.reactdiff import ReactDiff, ReactDiffConfig, ReactDiffSubmission
@@ -30,7 +31,8 @@ def test_sample_windows_chains_each_window_to_the_previous_sample(tiny_config):
     M, W, L, F = 3, 4, tiny_config.window, tiny_config.latent_dim
     cond = torch.randn(M, W, 2 * L, F)
     noise = torch.randn(M, W, F, L)
-    got = model.sample_windows(cond, generator=torch.Generator().manual_seed(0), noise=noise)
+    got, residuals = model.sample_windows(cond, generator=torch.Generator().manual_seed(0), noise=noise)
+    assert torch.equal(got, residuals)  # no prior, residual_scale 1: the UNet samples x0 itself
     previous, expected = None, []
     for w in range(W):
         chain = None if previous is None else torch.cat([previous[:, -1], torch.ones(M, 1)], dim=1)
@@ -71,13 +73,19 @@ def test_training_chain_is_the_previous_window_of_the_same_clip():
     assert torch.equal(chain_input(clips[:, 1]), torch.cat([clips[:, 1, -1], torch.ones(N, 1)], dim=1))
 
 
-def test_online_step_chains_windows_across_chunks():
+@pytest.mark.parametrize("options", [{}, {"cond_voice_activity": True, "linear_prior": True, "prior_look_ahead": True,
+                                          "residual_scale": 0.5}], ids=["default", "prior"])
+def test_online_step_chains_windows_across_chunks(options):
     """The last finished window reaches the next one online too: the online stream equals the offline
-    sampler fed the same per-window x_T (the causal model reads nothing later offline either)."""
-    sub = ReactDiffSubmission(**TINY)
+    sampler fed the same per-window x_T and the causal condition (the causal model reads nothing later
+    offline either; with a prior the chain is the residual and the online prior the causal one)."""
+    sub = ReactDiffSubmission(**TINY, **options)
     torch.manual_seed(1)
     with torch.no_grad():
         sub.model.unet.inp.weight.normal_()
+        if sub.model.prior is not None:
+            sub.model.prior.weight.normal_(std=0.3)
+            sub.model.prior.weight_ahead.normal_(std=0.3)
     L, B, S = sub.model_config.window, 2, 3
     batch = make_batch(sub.model_config, B, 3 * L)
     g = torch.Generator().manual_seed(4)
@@ -90,8 +98,8 @@ def test_online_step_chains_windows_across_chunks():
     g = torch.Generator().manual_seed(4)
     noise = torch.stack([m.draw_noise(B * S, generator=g) for _ in range(3)], dim=1)  # drawn window by window, as online
     streams = sub._streams(batch)
-    cond = condition_windows(m.encode(streams), L)[:, None].expand(B, S, 3, 2 * L, -1).reshape(B * S, 3, 2 * L, -1)
-    x0 = m.sample_windows(cond, generator=g, noise=noise)
+    cond = condition_windows(m.condition(streams), L)[:, None].expand(B, S, 3, 2 * L, -1).reshape(B * S, 3, 2 * L, -1)
+    x0, _ = m.sample_windows(cond, generator=g, noise=noise)
     offline = m.decode(x0.reshape(B * S, 3 * L, -1))[0].reshape(B, S, 3 * L, -1)
     torch.testing.assert_close(online, offline, rtol=0, atol=1e-5)
 
