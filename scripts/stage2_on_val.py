@@ -32,7 +32,9 @@ from react_bench.metrics import fr_corr, fr_dist, fr_div, fr_energy
 from react_bench.metrics.smoothness import window_jump_ratio
 from react_bench.models.reactdiff import ReactDiff, ReactDiffConfig
 from react_bench.models.reactdiff.config import SAMPLING_FIELDS  # changing only these re-samples, no retraining
-from react_bench.models.reactdiff.train import _condition, _encode_raw, _usable_frames, fit_diffusion, load_streams
+from react_bench.models.reactdiff.train import (
+    _usable_frames, condition_window_rows, fit_diffusion, load_streams, stage2_data,
+)
 from react_bench.runner.checkpoint import load_checkpoint
 
 STAGE2_FIELDS = {
@@ -106,12 +108,11 @@ def main() -> None:
 
 def _add_look_ahead_prior(model: ReactDiff, train, val) -> None:
     """The look-ahead prior's closed-form fit on the checkpoint's frozen encoder (the causal prior is kept)."""
-    L, F = model.config.window, model.config.latent_dim
+    L = model.config.window
     T = _usable_frames(train.emotion("listener").shape[1], L)
-    x0, vx0 = (model.normalize(_encode_raw(model, load_streams(ds, "listener", model), T, "cpu")).reshape(-1, L, F)
-               for ds in (train, val))
-    cond, vcond = (_condition(model, load_streams(ds, "speaker", model), T, "cpu", ahead=True) for ds in (train, val))
-    errors = model.prior.fit(cond, x0, vcond, vx0)
+    (x0, speaker), (vx0, vspeaker) = (stage2_data(model, ds, T, "cpu") for ds in (train, val))
+    errors = model.prior.fit(condition_window_rows(speaker, L, ahead=True), x0,
+                             condition_window_rows(vspeaker, L, ahead=True), vx0)
     print(f"look-ahead prior: penalty {float(model.prior.penalty_ahead):g} (val MSE by penalty {errors})")
 
 

@@ -284,14 +284,14 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     start = time.perf_counter()
     model.to(device).eval()
     T = _usable_frames(train.emotion("listener").shape[1], L)
-    x0 = model.normalize(_encode_raw(model, load_streams(train, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
-    cond = _condition(model, load_streams(train, "speaker", model), T, device)
-    vx0 = vcond = vchain = None
+    x0, speaker = stage2_data(model, train, T, device)
+    cond = condition_window_rows(speaker, L)
+    vx0 = vspeaker = vcond = vchain = None
     if val is not None:
-        vx0 = model.normalize(_encode_raw(model, load_streams(val, "listener", model), T, device)).reshape(-1, L, c.latent_dim)
-        vcond = _condition(model, load_streams(val, "speaker", model), T, device)
+        vx0, vspeaker = stage2_data(model, val, T, device)
+        vcond = condition_window_rows(vspeaker, L)
     if model.prior is not None:  # closed form, before the UNet learns the residual around it
-        fit_prior(model, train, val, x0, cond, vx0, vcond, T=T, device=device, log=log)
+        fit_prior(model, x0, speaker, vx0, vspeaker, log=log)
     if c.window_chain:  # each window sees the residual of the clip's previous window (x0 itself without a prior)
         chain = _chain(_residuals(model, x0, cond), T // L)
         vchain = _chain(_residuals(model, vx0, vcond), T // L) if val is not None else None
@@ -340,22 +340,18 @@ def fit_diffusion(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | 
     model.eval()
 
 
-def fit_prior(model: ReactDiff, train: "ReactDataset", val: "ReactDataset | None", x0: torch.Tensor,
-              cond: torch.Tensor, vx0: torch.Tensor | None, vcond: torch.Tensor | None, *, T: int,
-              device: torch.device | str = "cpu", log=print) -> None:
-    """The linear prior's closed-form fits on the listener windows ``x0 (N W, L, F)`` given ``cond (N W, 2L, C)``
-    (and val's, to choose each penalty): the causal weights, and with ``prior_look_ahead`` the look-ahead
-    weights from condition windows that hold the speaker's next window too (models/reactdiff/prior.py)."""
-    val_args = (vcond, vx0) if vcond is not None else ()
-    errors = model.prior.fit(cond, x0, *val_args)
-    log(f"stage 2 linear prior: penalty {float(model.prior.penalty):g} (val MSE by penalty {errors})")
-    if not model.config.reads_ahead:
-        return
-    cond = _condition(model, load_streams(train, "speaker", model), T, device, ahead=True)
-    if vcond is not None:
-        val_args = (_condition(model, load_streams(val, "speaker", model), T, device, ahead=True), vx0)
-    errors = model.prior.fit(cond, x0, *val_args)
-    log(f"stage 2 look-ahead prior: penalty {float(model.prior.penalty_ahead):g} (val MSE by penalty {errors})")
+def fit_prior(model: ReactDiff, x0: torch.Tensor, speaker: torch.Tensor, vx0: torch.Tensor | None = None,
+              vspeaker: torch.Tensor | None = None, *, log=print) -> None:
+    """The linear prior's closed-form fits (:func:`stage2_data`'s listener windows ``x0 (N W, L, F)`` and
+    per-frame speaker condition ``speaker (N, T, C)``; val's choose each penalty): the causal weights, and
+    with ``prior_look_ahead`` the look-ahead weights from condition windows that hold the speaker's next
+    window too (models/reactdiff/prior.py)."""
+    L = model.config.window
+    for ahead in (False, True) if model.config.reads_ahead else (False,):
+        val_args = (condition_window_rows(vspeaker, L, ahead=ahead), vx0) if vspeaker is not None else ()
+        errors = model.prior.fit(condition_window_rows(speaker, L, ahead=ahead), x0, *val_args)
+        penalty = model.prior.penalty_ahead if ahead else model.prior.penalty
+        log(f"stage 2 {'look-ahead' if ahead else 'linear'} prior: penalty {float(penalty):g} (val MSE by penalty {errors})")
 
 
 def _validates(epoch: int, last: bool) -> bool:
@@ -375,12 +371,19 @@ def _encode_raw(model: ReactDiff, streams, T: int, device) -> torch.Tensor:
     return _in_chunks(model.encoder, streams, T, device)
 
 
-def _condition(model: ReactDiff, speaker_streams, T: int, device, *, ahead: bool = False) -> torch.Tensor:
-    """Speaker streams -> condition windows ``(N * W, 2L, C)`` (``(N * W, 3L, C)`` with ``ahead``: the next
-    window too), in the order of the listener windows."""
-    L = model.config.window
-    cond = condition_windows(_in_chunks(model.condition, speaker_streams, T, device), L, ahead=ahead)
-    return cond.reshape(-1, cond.shape[2], model.config.cond_channels)
+def stage2_data(model: ReactDiff, ds: "ReactDataset", T: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """What stage 2 learns from, through the frozen encoder: the normalised listener latent windows
+    ``(N W, L, F)`` and the speaker's per-frame condition ``(N, T, C)`` (:meth:`ReactDiff.condition`)."""
+    L, F = model.config.window, model.config.latent_dim
+    x0 = model.normalize(_encode_raw(model, load_streams(ds, "listener", model), T, device)).reshape(-1, L, F)
+    return x0, _in_chunks(model.condition, load_streams(ds, "speaker", model), T, device)
+
+
+def condition_window_rows(speaker: torch.Tensor, window: int, *, ahead: bool = False) -> torch.Tensor:
+    """Per-frame condition ``(N, T, C)`` -> condition windows ``(N * W, 2L, C)`` (``(N * W, 3L, C)`` with
+    ``ahead``: the next window too), in the order of the listener windows."""
+    cond = condition_windows(speaker, window, ahead=ahead)  # (N, W, span, C)
+    return cond.reshape(-1, cond.shape[2], cond.shape[3])
 
 
 @torch.no_grad()
