@@ -48,13 +48,13 @@ class ReactDiffConfig:
     # frame by frame to the UNet input (a listener follows the speaker 0.2-1.5 s late); each lag <= window,
     # since a listener window sees the speaker's previous window and its own, never a later one; () = the
     # paper's window-level condition z_bc alone
-    cond_voice_activity: bool = False  # deviation: the speaker's voice activity (talk 0/1 and the current
+    cond_voice_activity: bool = True  # deviation: the speaker's voice activity (talk 0/1 and the current
     # silence in s, the ``voice_activity`` extractor) is concatenated frame by frame to the speaker latent the UNet
     # is conditioned on (z_bc and the lags): who holds the floor decides what a listener does, and the latent,
     # trained to reconstruct a face, keeps little of it (docs/reactdiff.md); needs use_audio
-    linear_prior: bool = False  # deviation: stage 2 diffuses the residual of the listener latent around a
+    linear_prior: bool = True  # deviation: stage 2 diffuses the residual of the listener latent around a
     # closed-form ridge prediction from the condition (CARD's prior mean; models/reactdiff/prior.py)
-    prior_look_ahead: bool = False  # deviation, offline only (needs linear_prior): sampling on the offline track adds
+    prior_look_ahead: bool = True  # deviation, offline only (needs linear_prior): sampling on the offline track adds
     # a second prior that also reads the speaker up to 2 s ahead (the speaker's later reactions show what the
     # listener felt); the UNet and the online track keep the causal prior (models/reactdiff/prior.py)
     window_chain: bool = True  # condition each latent window on the last latent frame of the previous window of
@@ -71,9 +71,10 @@ class ReactDiffConfig:
     eta: float = 0.0  # DDIM eta (0: deterministic given x_T)
     temperature: float = 0.6  # scale of x_T at sampling (< 1 trades diversity for appropriateness; chosen on val)
     cond_drop_prob: float = 0.1  # share of stage-2 windows trained with the null condition (classifier-free guidance)
-    residual_scale: float = 1.0  # sampled x0 = prior mean + residual_scale * (sampled residual): < 1 shrinks each
-    # sample towards the prior mean (with linear_prior; the mean latent without), a sampling-only knob
-    guidance_scale: float = 2.0  # eps = eps_null + w (eps_cond - eps_null) at sampling (chosen on val); 1: plain conditional
+    residual_scale: float = 0.3  # sampled x0 = prior mean + residual_scale * (sampled residual): < 1 shrinks each
+    # sample towards the prior mean (with linear_prior; the mean latent without), a sampling-only knob (chosen on val)
+    guidance_scale: float = 1.0  # eps = eps_null + w (eps_cond - eps_null) at sampling (chosen on val with the
+    # prior: the UNet only draws the residual); 1: plain conditional, the null condition is then never used
     # --- training -----------------------------------------------------------------------------
     stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
     stage2_epochs: int = 90  # diffusion epochs (MMT and decoder frozen); 40 + 90 train in ~10 min on 2 CPU cores
@@ -174,6 +175,10 @@ PAPER = ReactDiffConfig(
 PAPER_EXACT = PAPER.replace(
     cond_lags=(),  # Sec. 3.4: the window-level vector z_bc alone (frame-level constraints reduce diversity)
     window_chain=False,  # the paper samples each window from its own x_T
+    cond_voice_activity=False,  # the paper's condition is the speaker's latent alone ...
+    linear_prior=False,  # ... and its diffusion draws the listener latent itself, not a residual around a prior
+    prior_look_ahead=False,
+    residual_scale=1.0,
     guidance_scale=1.0,  # no classifier-free guidance ...
     cond_drop_prob=0.0,  # ... so no condition dropout either (authors' code: cond_dropout 0)
     temperature=1.0,  # x_T ~ N(0, I)

@@ -221,6 +221,10 @@ class ReactDiffNoMMT(_ReactDiffBase):
 
 @register_submission("reactdiff-nodiffusion")
 class ReactDiffNoDiffusion(_ReactDiffBase):
-    """ReactDiff with the diffusion replaced by a deterministic regression of the latent (ablation)."""
+    """ReactDiff with the diffusion replaced by a deterministic regression of the latent (ablation).
 
-    overrides = {"use_diffusion": False}
+    ``residual_scale`` is 1: the regression of the residual around the prior is already the conditional mean,
+    so there is no sample to shrink towards the prior (the full model's 0.3 was chosen for diffusion samples).
+    """
+
+    overrides = {"use_diffusion": False, "residual_scale": 1.0}

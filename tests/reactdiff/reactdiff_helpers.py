@@ -13,6 +13,10 @@ TINY = dict(
     batch_size=4, crop_windows=2, stage2_batch_size=64, max_train_seconds=None, dropout=0.1,
 )
 
+PLAIN = dict(cond_voice_activity=False, linear_prior=False, prior_look_ahead=False, residual_scale=1.0)
+"""The small default's additions switched off: the UNet diffuses the listener latent itself, conditioned on
+the speaker latent alone (the tests of the diffusion and the chain; test_linear_prior.py tests the prior)."""
+
 
 def random_streams(config: ReactDiffConfig, B: int, T: int, seed: int = 0) -> dict[str, torch.Tensor]:
     """``{stream: (B, T, D)}`` standard-normal inputs for every stream the config reads."""

@@ -69,6 +69,14 @@ def test_paper_exact_preset_is_the_papers_sampler_and_schedule():
     assert (c.train_timesteps, c.inference_steps, c.beta_schedule) == (20, 20, "cosine")
     assert (c.lr, c.batch_size, c.stage1_epochs, c.stage2_epochs) == (5e-3, 16, 100, 500)
     assert not c.causal and not c.unet_causal and not c.speaker_emotion
+    # none of the small default's additions: the listener latent itself is diffused, conditioned on the face alone
+    assert not (c.cond_voice_activity or c.linear_prior or c.prior_look_ahead) and c.residual_scale == 1.0
+
+
+def test_nodiffusion_keeps_its_whole_regression():
+    """residual_scale shrinks diffusion samples; the regression's residual is the conditional mean, kept whole."""
+    assert PRESETS["small"].residual_scale < 1.0
+    assert get_submission("reactdiff-nodiffusion")(**TINY).model_config.residual_scale == 1.0
 
 
 def test_paper_exact_at_tiny_size_trains_a_step_and_samples(tiny_config):
@@ -76,7 +84,8 @@ def test_paper_exact_at_tiny_size_trains_a_step_and_samples(tiny_config):
     exact = PRESETS["paper-exact"]
     config = tiny_config.replace(cond_lags=(), window_chain=False, guidance_scale=1.0, temperature=1.0, cond_drop_prob=0.0,
                                  train_timesteps=20, inference_steps=20, beta_schedule="cosine", causal=exact.causal,
-                                 unet_causal=exact.unet_causal)
+                                 unet_causal=exact.unet_causal, cond_voice_activity=False, linear_prior=False,
+                                 prior_look_ahead=False, residual_scale=1.0)
     model = ReactDiff(config)
     assert model.unet.inp.in_channels == config.latent_dim
     L, F = config.window, config.latent_dim

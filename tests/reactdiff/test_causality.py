@@ -78,12 +78,12 @@ from react_bench.runner.audit import audit_causality  # noqa: E402
 def test_unet_output_frame_reads_no_later_frame_only_when_causal(tiny_config, causal):
     torch.manual_seed(0)
     unet = UNet1D(tiny_config.replace(unet_causal=causal)).eval()
-    N, F, L = 3, tiny_config.latent_dim, tiny_config.window
-    x, cond, t = torch.randn(N, F, L), torch.randn(N, 2 * L, F), torch.tensor([5, 50, 90])
+    N, F, L, C = 3, tiny_config.latent_dim, tiny_config.window, tiny_config.cond_channels
+    x, cond, t = torch.randn(N, F, L), torch.randn(N, 2 * L, C), torch.tensor([5, 50, 90])
     for j in (0, 4, 7):  # perturb x_t and the current-window condition after frame j
         x2, cond2 = x.clone(), cond.clone()
         x2[..., j + 1:] += torch.randn(N, F, L - j - 1)
-        cond2[:, L + j + 1:] += torch.randn(N, L - j - 1, F)
+        cond2[:, L + j + 1:] += torch.randn(N, L - j - 1, C)
         a, b = unet(x, t, cond), unet(x2, t, cond2)  # (N, F, L)
         assert not torch.allclose(a[..., j + 1:], b[..., j + 1:])
         if causal:

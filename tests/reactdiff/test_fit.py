@@ -57,6 +57,6 @@ def test_both_stages_validate_every_fifth_epoch_and_the_last(synthetic_root, mon
     ds_train, ds_val = ReactDataset(synthetic_root, "train"), ReactDataset(synthetic_root, "val")
     train.fit(model, ds_train, ds_val, seed=0, log=logged.append)
     stage1 = [line.split(":")[0] for line in logged if line.startswith("stage 1")]
-    stage2 = [line.split(":")[0] for line in logged if line.startswith("stage 2")]
+    stage2 = [line.split(":")[0] for line in logged if line.startswith("stage 2 epoch")]
     assert len(seen["stage1"]) == 2 and stage1 == ["stage 1 epoch 5", "stage 1 epoch 7"]
     assert stage2 == ["stage 2 epoch 5", "stage 2 epoch 6"]

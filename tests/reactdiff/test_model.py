@@ -52,7 +52,7 @@ def test_paper_config_trains_one_step_and_samples_one_step():
     loss = 10 * threedmm.pow(2).mean() + 10 * emotion.abs().mean()
     L, F = PAPER.window, PAPER.latent_dim
     windows = z.detach().reshape(-1, L, F)
-    cond = condition_windows(z.detach(), L).reshape(-1, 2 * L, F)  # (2, 2L, F)
+    cond = condition_windows(model.condition(streams).detach(), L).reshape(-1, 2 * L, PAPER.cond_channels)  # (2, 2L, C)
     loss = loss + model.diffusion_loss(windows, cond)
     loss.backward()
     opt.step()
@@ -72,11 +72,11 @@ def test_condition_windows_hold_previous_and_current_window():
         assert torch.equal(windows[:, w, 10:], z[:, w * 10: (w + 1) * 10])
 
 
-def test_guided_sampling_matches_separate_conditional_and_null_passes(tiny_config):
+def test_guided_sampling_matches_separate_conditional_and_null_passes(plain_config):
     # One window without a chain (the chained sampler is tested in test_window_chain.py).
     # In float64 and from seeded weights: one batched pass and two separate ones sum in different orders,
     # and guidance amplifies that rounding over the 20 steps; in float32 some random inits passed 1e-4, some not.
-    config = tiny_config.replace(guidance_scale=2.5, temperature=0.7, window_chain=False)
+    config = plain_config.replace(guidance_scale=2.5, temperature=0.7, window_chain=False)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -109,17 +109,17 @@ def _expected_denoising_loss(model, x0, cond, seed, power):
 
 
 @pytest.mark.parametrize("loss, power", [("l1", 1), ("l2", 2)])
-def test_denoise_loss_is_the_mean_l1_or_squared_eps_error(tiny_config, loss, power):
+def test_denoise_loss_is_the_mean_l1_or_squared_eps_error(plain_config, loss, power):
     torch.manual_seed(0)
-    model = ReactDiff(tiny_config.replace(denoise_loss=loss, window_chain=False)).eval()
-    L, F = tiny_config.window, tiny_config.latent_dim
+    model = ReactDiff(plain_config.replace(denoise_loss=loss, window_chain=False)).eval()
+    L, F = plain_config.window, plain_config.latent_dim
     x0, cond = torch.randn(4, L, F), torch.randn(4, 2 * L, F)
     with torch.no_grad():
         got = model.diffusion_loss(x0, cond, torch.Generator().manual_seed(7))
         torch.testing.assert_close(got, _expected_denoising_loss(model, x0, cond, 7, power))
 
 
-def test_denoise_loss_defaults_and_refuses_unknown_names(tiny_config):
+def test_denoise_loss_defaults_and_refuses_unknown_names(plain_config):
     from react_bench.errors import BadInputError
     from react_bench.models.reactdiff import SMALL
     from react_bench.models.reactdiff.config import PAPER_EXACT, ReactDiffConfig
@@ -128,7 +128,7 @@ def test_denoise_loss_defaults_and_refuses_unknown_names(tiny_config):
     assert (SMALL.denoise_loss, PAPER.denoise_loss, PAPER_EXACT.denoise_loss) == ("l2", "l1", "l1")
     legacy = {k: v for k, v in vars(SMALL).items() if k != "denoise_loss"}
     assert ReactDiffConfig.from_dict(legacy).denoise_loss == "l1"
-    model = ReactDiff(tiny_config.replace(denoise_loss="huber"))
-    L, F = tiny_config.window, tiny_config.latent_dim
+    model = ReactDiff(plain_config.replace(denoise_loss="huber"))
+    L, F = plain_config.window, plain_config.latent_dim
     with pytest.raises(BadInputError, match="denoise_loss must be 'l1' or 'l2'"):
         model.diffusion_loss(torch.randn(2, L, F), torch.randn(2, 2 * L, F), torch.Generator().manual_seed(0))

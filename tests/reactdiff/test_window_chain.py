@@ -13,7 +13,7 @@ from react_bench.models.reactdiff.model import condition_windows
 from react_bench.models.reactdiff.train import _chain
 from react_bench.models.reactdiff.unet import chain_input
 
-from reactdiff_helpers import TINY, make_batch, random_streams
+from reactdiff_helpers import PLAIN, TINY, make_batch, random_streams
 
 
 def _chained(config):
@@ -24,11 +24,11 @@ def _chained(config):
     return model
 
 
-def test_sample_windows_chains_each_window_to_the_previous_sample(tiny_config):
+def test_sample_windows_chains_each_window_to_the_previous_sample(plain_config):
     """Batched over streams, sequential over windows: equal to a loop that feeds each sampled window's last
     frame to the next window's sampling."""
-    model = _chained(tiny_config)
-    M, W, L, F = 3, 4, tiny_config.window, tiny_config.latent_dim
+    model = _chained(plain_config)
+    M, W, L, F = 3, 4, plain_config.window, plain_config.latent_dim
     cond = torch.randn(M, W, 2 * L, F)
     noise = torch.randn(M, W, F, L)
     got, residuals = model.sample_windows(cond, generator=torch.Generator().manual_seed(0), noise=noise)
@@ -48,9 +48,9 @@ def test_sample_windows_chains_each_window_to_the_previous_sample(tiny_config):
     assert (got[:, 1:] - alone[:, 1:]).abs().max() > 1e-3
 
 
-def test_without_window_chain_all_windows_are_one_batch(tiny_config):
+def test_without_window_chain_all_windows_are_one_batch(plain_config):
     """window_chain=False: generate is the old independent-window sampler (one batched DDIM loop)."""
-    config = tiny_config.replace(window_chain=False)
+    config = plain_config.replace(window_chain=False)
     model = ReactDiff(config).eval()
     assert model.unet.inp.in_channels == config.latent_dim * (1 + len(config.cond_lags))
     streams = random_streams(config, 2, 40)
@@ -73,8 +73,7 @@ def test_training_chain_is_the_previous_window_of_the_same_clip():
     assert torch.equal(chain_input(clips[:, 1]), torch.cat([clips[:, 1, -1], torch.ones(N, 1)], dim=1))
 
 
-@pytest.mark.parametrize("options", [{}, {"cond_voice_activity": True, "linear_prior": True, "prior_look_ahead": True,
-                                          "residual_scale": 0.5}], ids=["default", "prior"])
+@pytest.mark.parametrize("options", [PLAIN, {"residual_scale": 0.5}], ids=["no-prior", "default"])
 def test_online_step_chains_windows_across_chunks(options):
     """The last finished window reaches the next one online too: the online stream equals the offline
     sampler fed the same per-window x_T and the causal condition (the causal model reads nothing later
