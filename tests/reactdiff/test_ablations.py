@@ -28,6 +28,31 @@ def test_each_ablation_switches_off_one_part(name, field):
     assert out.emotion.shape == (1, 2, 25, 25) and torch.isfinite(out.threedmm).all()
 
 
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_each_ablation_streams_online_as_its_offline_frames_allow(name):
+    """Online: chunks of any length give the listener frames so far; frames before a cut do not change
+    when later speaker frames change (the same model serves the online track)."""
+    sub = get_submission(name)(**TINY)
+    batch = make_batch(sub.model_config, 1, 25)
+
+    def stream(b):
+        sub.reset(1, num_samples=2, generator=torch.Generator().manual_seed(3))
+        return torch.cat([sub.step(type(b)(emotion=b.emotion[:, s:s + 6], threedmm=b.threedmm[:, s:s + 6],
+                                           audio=b.audio[:, s * 640:(s + 6) * 640], indices=b.indices,
+                                           features={k: v[:, s:s + 6] for k, v in b.features.items()},
+                                           start_frame=s)).emotion for s in range(0, 25, 6)], dim=2)
+
+    first = stream(batch)
+    assert first.shape == (1, 2, 25, 25) and torch.isfinite(first).all()
+    later = type(batch)(emotion=batch.emotion.clone(), threedmm=batch.threedmm, audio=batch.audio, indices=batch.indices,
+                        features={k: v.clone() for k, v in batch.features.items()})
+    for v in (later.emotion, *later.features.values()):
+        v[:, 13:] += 1.0
+    second = stream(later)
+    torch.testing.assert_close(first[:, :, :13], second[:, :, :13], rtol=0, atol=0)
+    assert not torch.equal(first[:, :, 13:], second[:, :, 13:])
+
+
 def test_nommt_is_one_linear_map_per_frame(tiny_config):
     model = ReactDiff(tiny_config.replace(use_mmt=False)).eval()
     assert isinstance(model.encoder, FeatureProjection) and isinstance(ReactDiff(tiny_config).encoder, MultiModalityTransformer)
