@@ -77,7 +77,8 @@ class ReactDiffConfig:
     # prior: the UNet only draws the residual); 1: plain conditional, the null condition is then never used
     # --- training -----------------------------------------------------------------------------
     stage1_epochs: int = 40  # autoencoder epochs (MMT + decoder)
-    stage2_epochs: int = 90  # diffusion epochs (MMT and decoder frozen); 40 + 90 train in ~10 min on 2 CPU cores
+    stage2_epochs: int = 60  # diffusion epochs (MMT and decoder frozen); 90 until 2026-12-03: 60 scored as well on val
+    # (docs/reactdiff.md) and keeps a run from a fresh clone near 12 min on a slow 2-core machine
     lr: float = 2e-3  # AdamW learning rate
     weight_decay: float = 5e-4  # AdamW weight decay (paper)
     batch_size: int = 8  # clips per stage-1 step
