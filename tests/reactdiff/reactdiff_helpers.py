@@ -24,6 +24,19 @@ def random_streams(config: ReactDiffConfig, B: int, T: int, seed: int = 0) -> di
     return {n: torch.randn(B, T, d, generator=g) for n, d in input_dims(config).items()}
 
 
+def stream_online(sub, batch, chunk: int, *, num_samples: int, seed: int) -> torch.Tensor:
+    """The online track by hand: ``sub.reset`` with a generator seeded ``seed``, then ``sub.step`` on
+    consecutive chunks of ``chunk`` frames of ``batch``; the listener emotion ``(B, S, T, 25)``."""
+    sub.reset(batch.batch_size, num_samples=num_samples, generator=torch.Generator().manual_seed(seed))
+    out = []
+    for s in range(0, batch.num_frames, chunk):
+        piece = type(batch)(emotion=batch.emotion[:, s:s + chunk], threedmm=batch.threedmm[:, s:s + chunk],
+                            audio=batch.audio[:, s * 640:(s + chunk) * 640], indices=batch.indices,
+                            features={k: v[:, s:s + chunk] for k, v in batch.features.items()}, start_frame=s)
+        out.append(sub.step(piece).emotion)
+    return torch.cat(out, dim=2)
+
+
 def make_batch(config: ReactDiffConfig, B: int, T: int, seed: int = 0):
     """A ``SpeakerBatch`` of random streams (the emotion stream as the batch's emotion)."""
     from react_bench.submissions import SpeakerBatch

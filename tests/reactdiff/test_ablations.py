@@ -12,7 +12,7 @@ from react_bench.models.reactdiff.submission import ReactDiffNoMMT, ReactDiffNoV
 from react_bench.submissions import available_submissions, get_submission, register_submission
 from react_bench.submissions.registry import submission_aliases
 
-from reactdiff_helpers import TINY, make_batch, random_streams
+from reactdiff_helpers import PLAIN, TINY, make_batch, random_streams, stream_online
 
 ABLATIONS = {"reactdiff-nommt": "use_mmt", "reactdiff-nodiffusion": "use_diffusion",
              "reactdiff-novideo": "use_visual", "reactdiff-noaudio": "use_audio"}
@@ -35,20 +35,13 @@ def test_each_ablation_streams_online_as_its_offline_frames_allow(name):
     sub = get_submission(name)(**TINY)
     batch = make_batch(sub.model_config, 1, 25)
 
-    def stream(b):
-        sub.reset(1, num_samples=2, generator=torch.Generator().manual_seed(3))
-        return torch.cat([sub.step(type(b)(emotion=b.emotion[:, s:s + 6], threedmm=b.threedmm[:, s:s + 6],
-                                           audio=b.audio[:, s * 640:(s + 6) * 640], indices=b.indices,
-                                           features={k: v[:, s:s + 6] for k, v in b.features.items()},
-                                           start_frame=s)).emotion for s in range(0, 25, 6)], dim=2)
-
-    first = stream(batch)
+    first = stream_online(sub, batch, 6, num_samples=2, seed=3)
     assert first.shape == (1, 2, 25, 25) and torch.isfinite(first).all()
     later = type(batch)(emotion=batch.emotion.clone(), threedmm=batch.threedmm, audio=batch.audio, indices=batch.indices,
                         features={k: v.clone() for k, v in batch.features.items()})
     for v in (later.emotion, *later.features.values()):
         v[:, 13:] += 1.0
-    second = stream(later)
+    second = stream_online(sub, later, 6, num_samples=2, seed=3)
     torch.testing.assert_close(first[:, :, :13], second[:, :, :13], rtol=0, atol=0)
     assert not torch.equal(first[:, :, 13:], second[:, :, 13:])
 
@@ -109,8 +102,7 @@ def test_paper_exact_at_tiny_size_trains_a_step_and_samples(tiny_config):
     exact = PRESETS["paper-exact"]
     config = tiny_config.replace(cond_lags=(), window_chain=False, guidance_scale=1.0, temperature=1.0, cond_drop_prob=0.0,
                                  train_timesteps=20, inference_steps=20, beta_schedule="cosine", causal=exact.causal,
-                                 unet_causal=exact.unet_causal, cond_voice_activity=False, linear_prior=False,
-                                 prior_look_ahead=False, residual_scale=1.0)
+                                 unet_causal=exact.unet_causal, **PLAIN)
     model = ReactDiff(config)
     assert model.unet.inp.in_channels == config.latent_dim
     L, F = config.window, config.latent_dim

@@ -2,7 +2,7 @@ import torch
 
 from react_bench.models.reactdiff import ReactDiff, ReactDiffSubmission
 
-from reactdiff_helpers import TINY, make_batch as _batch, random_streams
+from reactdiff_helpers import TINY, make_batch as _batch, random_streams, stream_online
 
 
 def _perturb_after(streams, t, seed=99):
@@ -35,17 +35,6 @@ def test_model_generate_is_window_causal(tiny_config):
     assert not torch.allclose(a[:, :, t:], b[:, :, t:])
 
 
-def _online(sub, batch, chunk, seed):
-    sub.reset(batch.batch_size, num_samples=4, generator=torch.Generator().manual_seed(seed))
-    T, out = batch.num_frames, []
-    for s in range(0, T, chunk):
-        piece = type(batch)(emotion=batch.emotion[:, s:s + chunk], threedmm=batch.threedmm[:, s:s + chunk],
-                            audio=batch.audio[:, s * 640:(s + chunk) * 640], indices=batch.indices,
-                            features={k: v[:, s:s + chunk] for k, v in batch.features.items()}, start_frame=s)
-        out.append(sub.step(piece).emotion)
-    return torch.cat(out, dim=2)  # (B, S, T, 25)
-
-
 def test_online_step_is_causal():
     sub = ReactDiffSubmission(**TINY)
     L = sub.model_config.window
@@ -57,7 +46,7 @@ def test_online_step_is_causal():
     for k in batch.features:
         changed.features[k][:, :t] = batch.features[k][:, :t]
     changed.emotion[:, t:] = torch.rand(changed.emotion[:, t:].shape)
-    a, b = _online(sub, batch, L, seed=1), _online(sub, changed, L, seed=1)
+    a, b = stream_online(sub, batch, L, num_samples=4, seed=1), stream_online(sub, changed, L, num_samples=4, seed=1)
     assert a.shape == (2, 4, 5 * L, 25)
     torch.testing.assert_close(a[:, :, :t], b[:, :, :t])
     assert not torch.allclose(a[:, :, t:], b[:, :, t:])
@@ -116,9 +105,9 @@ def test_online_stream_does_not_depend_on_the_chunking():
     sub = ReactDiffSubmission(**TINY)
     L = sub.model_config.window
     batch = _batch(sub.model_config, 2, 3 * L + 4)
-    reference = _online(sub, batch, L, seed=1)
+    reference = stream_online(sub, batch, L, num_samples=4, seed=1)
     for chunk in (1, 7, 23, 50):
-        torch.testing.assert_close(_online(sub, batch, chunk, seed=1), reference, rtol=0, atol=1e-6)
+        torch.testing.assert_close(stream_online(sub, batch, chunk, num_samples=4, seed=1), reference, rtol=0, atol=1e-6)
 
 
 def test_online_step_is_causal_inside_a_window():
@@ -130,7 +119,7 @@ def test_online_step_is_causal_inside_a_window():
         getattr(changed, name)[:, : t * (640 if name == "audio" else 1)] = getattr(batch, name)[:, : t * (640 if name == "audio" else 1)]
     for k in batch.features:
         changed.features[k][:, :t] = batch.features[k][:, :t]
-    a, b = _online(sub, batch, L, seed=1), _online(sub, changed, L, seed=1)
+    a, b = stream_online(sub, batch, L, num_samples=4, seed=1), stream_online(sub, changed, L, num_samples=4, seed=1)
     torch.testing.assert_close(a[:, :, :t], b[:, :, :t], rtol=0, atol=0)
     assert not torch.allclose(a[:, :, t:], b[:, :, t:])
 

@@ -21,7 +21,7 @@ from react_bench.runner.audit import audit_causality
 from react_bench.runner.checkpoint import load_checkpoint
 from react_bench.submissions import get_submission
 
-from reactdiff_helpers import TINY, make_batch
+from reactdiff_helpers import TINY, make_batch, stream_online
 
 SPLITS = ("train", "val", "test")
 LRS_TINY = dict(lrs_style_dim=8, lrs_style_hidden=16, lrs_hyper_hidden=16, lrs_rank=2, lrs_epochs=2, lrs_batch_size=4)
@@ -97,17 +97,6 @@ def _pair(synthetic_root):
     return lrs, base
 
 
-def _stream(sub, batch, chunk, seed=1):
-    sub.reset(batch.batch_size, num_samples=3, generator=torch.Generator().manual_seed(seed))
-    out = []
-    for s in range(0, batch.num_frames, chunk):
-        piece = type(batch)(emotion=batch.emotion[:, s:s + chunk], threedmm=batch.threedmm[:, s:s + chunk],
-                            audio=batch.audio[:, s * 640:(s + chunk) * 640], indices=batch.indices,
-                            features={k: v[:, s:s + chunk] for k, v in batch.features.items()}, start_frame=s)
-        out.append(sub.step(piece).emotion)
-    return torch.cat(out, dim=2)
-
-
 def test_an_untrained_lrs_generates_as_the_base_model(synthetic_root):
     lrs, base = _pair(synthetic_root)
     batch = make_batch(lrs.model_config, 3, 40)
@@ -118,7 +107,8 @@ def test_an_untrained_lrs_generates_as_the_base_model(synthetic_root):
     # the same weights, decoded speaker by speaker instead of in one batch: equal up to float rounding
     torch.testing.assert_close(a.emotion, b.emotion, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(a.threedmm, b.threedmm, rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(_stream(lrs, batch, 15), _stream(base, batch, 15), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(stream_online(lrs, batch, 15, num_samples=3, seed=1),
+                               stream_online(base, batch, 15, num_samples=3, seed=1), rtol=1e-5, atol=1e-6)
     _randomise_shifts(lrs)  # the comparison can fail: with shifts the reactions move
     c = lrs.generate(batch, num_samples=3, generator=gen())
     assert (c.emotion - b.emotion).abs().max() > 1e-3

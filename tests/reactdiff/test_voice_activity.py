@@ -12,7 +12,7 @@ from react_bench.data.features.acoustic import MAX_SILENCE_S, TALK_THRESHOLD, si
 from react_bench.models.reactdiff import ReactDiff, ReactDiffSubmission
 from react_bench.models.reactdiff.encoder import input_dims, stream_dims
 
-from reactdiff_helpers import TINY, make_batch, random_streams
+from reactdiff_helpers import TINY, make_batch, random_streams, stream_online
 
 
 def _silence_loop(talk):
@@ -102,24 +102,15 @@ def test_generation_stays_frame_causal_with_voice_activity(va_config):
         assert not torch.allclose(a[:, :, t:], b[:, :, t:])
 
 
-def _online(sub, batch, chunk, seed=4):
-    sub.reset(batch.batch_size, num_samples=3, generator=torch.Generator().manual_seed(seed))
-    return torch.cat([sub.step(type(batch)(
-        emotion=batch.emotion[:, s:s + chunk], threedmm=batch.threedmm[:, s:s + chunk],
-        audio=batch.audio[:, s * 640:(s + chunk) * 640], indices=batch.indices,
-        features={k: v[:, s:s + chunk] for k, v in batch.features.items()}, start_frame=s)).emotion
-        for s in range(0, batch.num_frames, chunk)], dim=2)  # (B, S, T, 25)
-
-
 def test_online_stream_is_causal_and_chunk_free_with_voice_activity():
     sub = ReactDiffSubmission(**{**TINY, "cond_voice_activity": True})
     L = sub.model_config.window
     batch = make_batch(sub.model_config, 2, 3 * L + 4)
-    reference = _online(sub, batch, L)
-    torch.testing.assert_close(_online(sub, batch, 7), reference, rtol=0, atol=1e-6)
+    reference = stream_online(sub, batch, L, num_samples=3, seed=4)
+    torch.testing.assert_close(stream_online(sub, batch, 7, num_samples=3, seed=4), reference, rtol=0, atol=1e-6)
     t = 2 * L + 3
     batch.features["voice_activity"][:, t:] += 5.0
-    changed = _online(sub, batch, L)
+    changed = stream_online(sub, batch, L, num_samples=3, seed=4)
     torch.testing.assert_close(changed[:, :, :t], reference[:, :, :t], rtol=0, atol=0)
     assert not torch.allclose(changed[:, :, t:], reference[:, :, t:])
 

@@ -13,7 +13,7 @@ from react_bench.models.reactdiff.model import condition_windows
 from react_bench.models.reactdiff.train import _chain
 from react_bench.models.reactdiff.unet import chain_input
 
-from reactdiff_helpers import PLAIN, TINY, make_batch, random_streams
+from reactdiff_helpers import PLAIN, TINY, make_batch, random_streams, stream_online
 
 
 def _chained(config):
@@ -87,12 +87,7 @@ def test_online_step_chains_windows_across_chunks(options):
             sub.model.prior.weight_ahead.normal_(std=0.3)
     L, B, S = sub.model_config.window, 2, 3
     batch = make_batch(sub.model_config, B, 3 * L)
-    g = torch.Generator().manual_seed(4)
-    sub.reset(B, num_samples=S, generator=g)
-    online = torch.cat([sub.step(type(batch)(
-        emotion=batch.emotion[:, s:s + 7], threedmm=batch.threedmm[:, s:s + 7], audio=batch.audio[:, s * 640:(s + 7) * 640],
-        indices=batch.indices, features={k: v[:, s:s + 7] for k, v in batch.features.items()}, start_frame=s)).emotion
-        for s in range(0, 3 * L, 7)], dim=2)  # (B, S, T, 25)
+    online = stream_online(sub, batch, 7, num_samples=S, seed=4)  # (B, S, T, 25)
     m = sub.model
     g = torch.Generator().manual_seed(4)
     noise = torch.stack([m.draw_noise(B * S, generator=g) for _ in range(3)], dim=1)  # drawn window by window, as online
