@@ -7,6 +7,7 @@
 # (runs folder), DEVICE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source leaderboards/require_cli.sh
 
 SUBMISSIONS="${SUBMISSIONS:-gt random mime meanseq meanfr oracle ridge reactdiff}"
 RUNS="${RUNS:-runs}"

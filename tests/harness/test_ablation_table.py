@@ -285,6 +285,38 @@ def test_the_regenerate_script_runs_fits_side_by_side_with_the_threads_it_is_giv
     assert all(c[c.index("--track") + 1] == "offline" and c[c.index("--set") + 1] == "num_threads=1" for c in runs)
 
 
+def test_the_regenerate_script_gives_the_variants_their_own_tracks_and_runs_no_full_seed_when_told(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    log = tmp_path / "calls.txt"
+    (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
+    (fake_bin / "react-bench").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs"),
+           "VARIANTS": "reactdiff-lrs reactdiff-nommt", "VARIANT_SEEDS": "1", "VARIANT_TRACKS": "offline"}
+    script = str(repo / "leaderboards" / "regenerate_ablations.sh")
+    subprocess.run(["bash", script], check=True, env={**env, "FULL_SEEDS": "2"}, cwd=tmp_path)
+    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    assert sorted((c[1], c[c.index("--seed") + 1], c[c.index("--track") + 1]) for c in runs) == [
+        ("reactdiff", "2", "offline"), ("reactdiff", "2", "online"),
+        ("reactdiff-lrs", "1", "offline"), ("reactdiff-nommt", "1", "offline")]
+    log.unlink()
+    subprocess.run(["bash", script], check=True, env={**env, "FULL_SEEDS": ""}, cwd=tmp_path)
+    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    assert sorted(c[1] for c in runs) == ["reactdiff-lrs", "reactdiff-nommt"]
+
+
+@pytest.mark.parametrize("script", ["regenerate.sh", "regenerate_ablations.sh"])
+def test_a_regenerate_script_without_the_cli_on_the_path_stops_before_any_run_and_says_to_activate(tmp_path, script):
+    repo = Path(__file__).resolve().parents[2]
+    before = {p: p.stat().st_mtime_ns for p in (repo / "leaderboards").glob("*.md")}
+    done = subprocess.run(["bash", str(repo / "leaderboards" / script)], env={"PATH": "/usr/bin:/bin"},
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "react-bench: command not found" in done.stderr and ".venv/bin/activate" in done.stderr
+    assert {p: p.stat().st_mtime_ns for p in (repo / "leaderboards").glob("*.md")} == before
+
+
 def test_runs_of_an_older_default_are_neither_mixed_into_a_row_nor_compared(tmp_path, capsys):
     """A default changed after seed 0 was run: the full row keeps the new model's seeds only; a variant
     still run with the old default gets no Δ (its config differs in more than what the variant sets),
