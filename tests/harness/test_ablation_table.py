@@ -244,18 +244,24 @@ def test_every_run_records_the_window_jump_diagnostic(name, synthetic_root, tmp_
         assert "never change inside a window" in block["window_jump_undefined"]
 
 
-def test_the_regenerate_script_runs_three_full_seeds_two_per_variant_and_renders(tmp_path):
-    repo = Path(__file__).resolve().parents[2]
-    script = repo / "leaderboards" / "regenerate_ablations.sh"
+def run_regenerate_ablations(tmp_path, **environment) -> list[str]:
+    """Run leaderboards/regenerate_ablations.sh with ``environment`` and a stand-in for react-bench that
+    only records its arguments (the real runs take 10+ minutes each); returns the recorded calls."""
+    script = Path(__file__).resolve().parents[2] / "leaderboards" / "regenerate_ablations.sh"
     fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
+    fake_bin.mkdir(exist_ok=True)
     log = tmp_path / "calls.txt"
-    # a stand-in for react-bench that only records its arguments (the real runs take 10+ minutes each)
+    log.unlink(missing_ok=True)
     (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
     (fake_bin / "react-bench").chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs")}
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs"),
+           **environment}
     subprocess.run(["bash", str(script)], check=True, env=env, cwd=tmp_path)
-    calls = log.read_text().splitlines()
+    return log.read_text().splitlines()
+
+
+def test_the_regenerate_script_runs_three_full_seeds_two_per_variant_and_renders(tmp_path):
+    calls = run_regenerate_ablations(tmp_path)
     runs = [c.split() for c in calls if c.startswith("run ")]
     seeds = {}
     for call in runs:
@@ -270,39 +276,21 @@ def test_the_regenerate_script_runs_three_full_seeds_two_per_variant_and_renders
 
 
 def test_the_regenerate_script_runs_fits_side_by_side_with_the_threads_it_is_given(tmp_path):
-    repo = Path(__file__).resolve().parents[2]
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    log = tmp_path / "calls.txt"
-    (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
-    (fake_bin / "react-bench").chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs"),
-           "JOBS": "2", "THREADS": "1", "TRACKS": "offline", "VARIANTS": "reactdiff-nommt", "FULL_SEEDS": "0 1"}
-    subprocess.run(["bash", str(repo / "leaderboards" / "regenerate_ablations.sh")], check=True, env=env, cwd=tmp_path)
-    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    calls = run_regenerate_ablations(tmp_path, JOBS="2", THREADS="1", TRACKS="offline", VARIANTS="reactdiff-nommt",
+                                     FULL_SEEDS="0 1")
+    runs = [c.split() for c in calls if c.startswith("run ")]
     assert sorted((c[1], c[c.index("--seed") + 1]) for c in runs) == [
         ("reactdiff", "0"), ("reactdiff", "1"), ("reactdiff-nommt", "0"), ("reactdiff-nommt", "1")]
     assert all(c[c.index("--track") + 1] == "offline" and c[c.index("--set") + 1] == "num_threads=1" for c in runs)
 
 
 def test_the_regenerate_script_gives_the_variants_their_own_tracks_and_runs_no_full_seed_when_told(tmp_path):
-    repo = Path(__file__).resolve().parents[2]
-    fake_bin = tmp_path / "bin"
-    fake_bin.mkdir()
-    log = tmp_path / "calls.txt"
-    (fake_bin / "react-bench").write_text(f'#!/usr/bin/env bash\necho "$*" >> {log}\n')
-    (fake_bin / "react-bench").chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "RUNS": str(tmp_path / "runs"),
-           "VARIANTS": "reactdiff-lrs reactdiff-nommt", "VARIANT_SEEDS": "1", "VARIANT_TRACKS": "offline"}
-    script = str(repo / "leaderboards" / "regenerate_ablations.sh")
-    subprocess.run(["bash", script], check=True, env={**env, "FULL_SEEDS": "2"}, cwd=tmp_path)
-    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    env = dict(VARIANTS="reactdiff-lrs reactdiff-nommt", VARIANT_SEEDS="1", VARIANT_TRACKS="offline")
+    runs = [c.split() for c in run_regenerate_ablations(tmp_path, FULL_SEEDS="2", **env) if c.startswith("run ")]
     assert sorted((c[1], c[c.index("--seed") + 1], c[c.index("--track") + 1]) for c in runs) == [
         ("reactdiff", "2", "offline"), ("reactdiff", "2", "online"),
         ("reactdiff-lrs", "1", "offline"), ("reactdiff-nommt", "1", "offline")]
-    log.unlink()
-    subprocess.run(["bash", script], check=True, env={**env, "FULL_SEEDS": ""}, cwd=tmp_path)
-    runs = [c.split() for c in log.read_text().splitlines() if c.startswith("run ")]
+    runs = [c.split() for c in run_regenerate_ablations(tmp_path, FULL_SEEDS="", **env) if c.startswith("run ")]
     assert sorted(c[1] for c in runs) == ["reactdiff-lrs", "reactdiff-nommt"]
 
 
