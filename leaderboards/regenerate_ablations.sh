@@ -8,7 +8,8 @@
 # reactdiff`; docs/harness.md says how the table is computed).
 # Each training takes 10+ minutes on 2 CPU cores: 3 + 5 x 2 = 13 fits.
 #
-# Environment (an empty value means none: FULL_SEEDS= runs the variants only):
+# Environment (an empty VARIANTS, FULL_SEEDS or VARIANT_SEEDS means none: FULL_SEEDS= runs the variants only;
+# an empty TRACKS or VARIANT_TRACKS means the default):
 #   VARIANTS       names to run besides reactdiff
 #   FULL_SEEDS, VARIANT_SEEDS, TRACKS, DEVICE
 #   VARIANT_TRACKS tracks of the variants (default: TRACKS); VARIANT_TRACKS=offline skips their
